@@ -1,0 +1,76 @@
+"""Failed-login throttling: a sliding window per key, in memory or in Redis."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+
+class Throttle(Protocol):
+    async def retry_after(self, key: str) -> int:
+        """Seconds until ``key`` may try again; 0 when it may now."""
+
+    async def failed(self, key: str) -> None: ...
+
+    async def reset(self, key: str) -> None: ...
+
+
+class MemoryThrottle:
+    def __init__(self, max_failures: int, window_seconds: int) -> None:
+        self.max_failures = max_failures
+        self.window = window_seconds
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str) -> deque[float]:
+        now = time.monotonic()
+        q = self._failures[key]
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        if not q:
+            del self._failures[key]  # keep memory bounded by active attackers only
+            return deque()
+        return q
+
+    async def retry_after(self, key: str) -> int:
+        q = self._recent(key)
+        if len(q) < self.max_failures:
+            return 0
+        return max(1, int(q[0] + self.window - time.monotonic()) + 1)
+
+    async def failed(self, key: str) -> None:
+        self._recent(key)
+        self._failures[key].append(time.monotonic())
+
+    async def reset(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+class RedisThrottle:
+    """Shared by every node of a cluster, so failures count across all of them."""
+
+    def __init__(self, redis: Redis, max_failures: int, window_seconds: int, prefix: str) -> None:
+        self.redis = redis
+        self.max_failures = max_failures
+        self.window = window_seconds
+        self.prefix = prefix
+
+    async def retry_after(self, key: str) -> int:
+        k = self.prefix + key
+        count = await self.redis.get(k)
+        if count is None or int(count) < self.max_failures:
+            return 0
+        ttl = await self.redis.ttl(k)
+        return max(1, int(ttl))
+
+    async def failed(self, key: str) -> None:
+        k = self.prefix + key
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(k)
+            pipe.expire(k, self.window, nx=True)
+            await pipe.execute()
+
+    async def reset(self, key: str) -> None:
+        await self.redis.delete(self.prefix + key)

@@ -1,0 +1,61 @@
+"""Constrained field types shared by every input model."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from server.domain.reference import ACTION_LINES, GENDERS, STAKEHOLDER_GROUPS
+from server.domain.timezones import is_valid_zone
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _zone(value: str) -> str:
+    if not is_valid_zone(value):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Geneva")
+    return value
+
+
+def _country(value: str) -> str:
+    import pycountry
+
+    if pycountry.countries.get(alpha_2=value) is None:
+        raise ValueError(f"unknown country code {value!r}; use ISO 3166 alpha-2, e.g. CH")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_chars),
+]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(_no_control_chars),
+]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone)]
+Country = Annotated[
+    str, StringConstraints(to_upper=True, min_length=2, max_length=2), AfterValidator(_country)
+]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+StakeholderGroup = Literal[STAKEHOLDER_GROUPS]  # type: ignore[valid-type]
+Gender = Literal[GENDERS]  # type: ignore[valid-type]
+ActionLine = Literal[ACTION_LINES]  # type: ignore[valid-type]
+Sdg = Annotated[int, Field(ge=1, le=17)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Id = Annotated[int, Field(ge=1, le=2**62)]
+Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
+AwareOrLocal = datetime  # with an offset: that instant; without: the event's wall clock

@@ -1,0 +1,17 @@
+"""Typed keys for everything the application holds (aiohttp's "no singletons")."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from server.accounts.throttle import Throttle
+from server.db.engine import Database
+from server.programme.changes import ProgrammeChanges
+from server.settings import Settings
+
+settings_key = web.AppKey("settings", Settings)
+db_key = web.AppKey("db", Database)
+login_throttle_key = web.AppKey("login_throttle", Throttle)
+programme_changes_key = web.AppKey("programme_changes", ProgrammeChanges)
+redis_key = web.AppKey("redis", Redis | None)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Programme queries and rules that need the database (the API, exchange and scheduler share them)."""
