@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8080"
     allowed_origins: list[str] = Field(default_factory=list)
     auto_migrate: bool = True
+    # Engine.IO long-polling needs sticky sessions behind a load balancer.
+    allow_polling: bool = False
     demo: bool = False
     demo_year: int | None = None
     cookie_secure: bool = False

@@ -90,23 +90,29 @@ class Factory:
         )
         rooms = [
             await self.post(
-                "/api/v1/rooms", {"event_id": eid, "slug": f"room-{i}", "name": f"Room {i}",
-                                  "capacity": 500}
+                "/api/v1/rooms",
+                {"event_id": eid, "slug": f"room-{i}", "name": f"Room {i}", "capacity": 500},
             )
             for i in (1, 2)
         ]
         people = [
             await self.post(
                 "/api/v1/people",
-                {"name": f"Speaker {i}", "organisation": "ITU", "country": "CH",
-                 "stakeholder_group": "international_organisation",
-                 "gender": "woman" if i % 2 else "man"},
+                {
+                    "name": f"Speaker {i}",
+                    "organisation": "ITU",
+                    "country": "CH",
+                    "stakeholder_group": "international_organisation",
+                    "gender": "woman" if i % 2 else "man",
+                },
             )
             for i in range(4)
         ]
         return {"event": event, "track": track, "type": stype, "rooms": rooms, "people": people}
 
-    async def session(self, prog: dict[str, Any], expect: int = 201, **fields: Any) -> dict[str, Any]:
+    async def session(
+        self, prog: dict[str, Any], expect: int = 201, **fields: Any
+    ) -> dict[str, Any]:
         body = {
             "title": f"Session {next(_seq)}",
             "track_id": prog["track"]["id"],

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-
 # Names people use that the IANA database does not have. The reference forum is
 # "in Geneva", but Switzerland's one zone is Europe/Zurich (see docs/decisions.md).
 ALIASES = {"Europe/Geneva": "Europe/Zurich"}
