@@ -32,6 +32,7 @@ from server.appkeys import (
 from server.db.engine import Database, make_engine
 from server.db.migrate import upgrade
 from server.live.sio import attach_sio
+from server.mail import mailer_ctx
 from server.names import LOGIN_THROTTLE_PREFIX
 from server.programme.changes import ProgrammeChanges
 from server.settings import Settings
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> web.Application:
     app[programme_changes_key] = ProgrammeChanges()
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)
+    app.cleanup_ctx.append(mailer_ctx)
     attach_sio(app)
     for module in (
         auth,

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from server.accounts.throttle import Throttle
 from server.db.engine import Database
 from server.live.push import Pusher
+from server.mail import Mailer
 from server.programme.changes import ProgrammeChanges
 from server.settings import Settings
 
@@ -19,3 +20,4 @@ programme_changes_key = web.AppKey("programme_changes", ProgrammeChanges)
 redis_key = web.AppKey("redis", Redis | None)  # type: ignore[arg-type]
 sio_key = web.AppKey("sio", socketio.AsyncServer)
 pusher_key = web.AppKey("pusher", Pusher)
+mailer_key = web.AppKey("mailer", Mailer)

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
+    # Mail: without smtp_host, messages are written to <data_dir>/mail/outbox and logged.
+    mail_from: str = "forumlive <noreply@localhost>"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_tls: bool = False  # implicit TLS, usually port 465
+    smtp_starttls: bool | None = None  # None: upgrade when the server offers it
+    smtp_timeout: float = 30.0
 
     @field_validator("allowed_origins")
     @classmethod
