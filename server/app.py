@@ -25,6 +25,7 @@ from server.api.middlewares import origin_middleware, security_headers_middlewar
 from server.appkeys import (
     db_key,
     login_throttle_key,
+    metrics_key,
     programme_changes_key,
     redis_key,
     settings_key,
@@ -34,6 +35,9 @@ from server.db.migrate import upgrade
 from server.live.sio import attach_sio
 from server.mail import mailer_ctx
 from server.names import LOGIN_THROTTLE_PREFIX
+from server.ops import health
+from server.ops.logs import request_id_middleware
+from server.ops.metrics import Metrics
 from server.programme.changes import ProgrammeChanges
 from server.settings import Settings
 
@@ -82,10 +86,18 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
+    metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[security_headers_middleware, error_middleware, origin_middleware],
+        middlewares=[
+            request_id_middleware,
+            metrics.middleware(),
+            security_headers_middleware,
+            error_middleware,
+            origin_middleware,
+        ],
     )
+    app[metrics_key] = metrics
     app[settings_key] = settings
     app[programme_changes_key] = ProgrammeChanges()
     app.cleanup_ctx.append(database_ctx)
@@ -102,6 +114,7 @@ def create_app(settings: Settings) -> web.Application:
         participation,
         users,
         openapi,
+        health,
     ):
         app.router.add_routes(module.routes)
     return app

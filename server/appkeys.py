@@ -10,6 +10,7 @@ from server.accounts.throttle import Throttle
 from server.db.engine import Database
 from server.live.push import Pusher
 from server.mail import Mailer
+from server.ops.metrics import Metrics
 from server.programme.changes import ProgrammeChanges
 from server.settings import Settings
 
@@ -21,3 +22,4 @@ redis_key = web.AppKey("redis", Redis | None)  # type: ignore[arg-type]
 sio_key = web.AppKey("sio", socketio.AsyncServer)
 pusher_key = web.AppKey("pusher", Pusher)
 mailer_key = web.AppKey("mailer", Mailer)
+metrics_key = web.AppKey("metrics", Metrics)

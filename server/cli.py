@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from server.ops.logs import configure_logging
 from server.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -88,9 +88,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from server.app import create_app
+    from server.ops.logs import AccessLogger
 
     web.run_app(
         create_app(settings),
+        access_log_class=AccessLogger,
         host=settings.host,
         port=settings.port,
         print=lambda msg: print(msg.replace("http://", "forumlive on http://", 1)),
@@ -162,9 +164,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("FORUMLIVE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        os.environ.get("FORUMLIVE_LOG_LEVEL", "INFO"),
+        os.environ.get("FORUMLIVE_LOG_FORMAT", "json"),
     )
     try:
         settings = _settings(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
     # Mail: without smtp_host, messages are written to <data_dir>/mail/outbox and logged.
     mail_from: str = "forumlive <noreply@localhost>"
     smtp_host: str = ""
