@@ -1,0 +1,1 @@
+"""Join tokens: signing keys, the issuing decision, revocation, media-server tokens."""
