@@ -1,0 +1,19 @@
+"""Fixtures of the exchange tests: the full demo programme in the test database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.appkeys import db_key
+from server.demo.loader import load_demo
+
+
+@pytest.fixture
+async def demo(client: TestClient) -> Any:
+    """The 2021 demo programme (the reference dates), loaded as ``forumlive demo`` does."""
+    report = await load_demo(client.app[db_key], year=2021)
+    assert report.created and report.sessions >= 250
+    return report
