@@ -7,8 +7,12 @@ default is SQLite. A missing PostgreSQL makes the run fail, never skip.
 
 from __future__ import annotations
 
-import asyncio
 import os
+
+# Before any server import: argon2's cheapest parameters for the thousands of test logins.
+os.environ.setdefault("FORUMLIVE_INSECURE_FAST_HASHING", "1")
+
+import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator

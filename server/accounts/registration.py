@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from server.accounts.passwords import hash_password
 from server.db.engine import Database
@@ -31,19 +32,24 @@ async def create_user(
 ) -> User:
     password_hash = await hash_password(password)  # outside the write lock: it is slow on purpose
     email = normalise_email(email)
-    async with db.write() as s:
-        if await s.scalar(select(User.id).where(func.lower(User.email) == email)):
-            raise EmailTaken(email)
-        user = User(
-            email=email,
-            name=name,
-            password_hash=password_hash,
-            role=role,
-            organisation=organisation,
-            country=country,
-            stakeholder_group=stakeholder_group,
-            gender=gender,
-        )
-        s.add(user)
-        await s.flush()
-        return user
+    try:
+        async with db.write() as s:
+            if await s.scalar(select(User.id).where(func.lower(User.email) == email)):
+                raise EmailTaken(email)
+            user = User(
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                role=role,
+                organisation=organisation,
+                country=country,
+                stakeholder_group=stakeholder_group,
+                gender=gender,
+            )
+            s.add(user)
+            await s.flush()
+    except IntegrityError:
+        # A concurrent registration of the same address (PostgreSQL: no write lock) won
+        # the unique index between our check and our insert.
+        raise EmailTaken(email) from None
+    return user

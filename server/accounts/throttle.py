@@ -1,4 +1,4 @@
-"""Failed-login throttling: a sliding window per key, in memory or in Redis."""
+"""Throttling: failed logins, or any counted action, in a window per key, in memory or in Redis."""
 
 from __future__ import annotations
 
@@ -10,12 +10,20 @@ from redis.asyncio import Redis
 
 
 class Throttle(Protocol):
-    async def retry_after(self, key: str) -> int:
-        """Seconds until ``key`` may try again; 0 when it may now."""
+    async def retry_after(self, key: str, limit: int | None = None) -> int:
+        """Seconds until ``key`` may try again; 0 when it may now.
+
+        ``limit`` replaces the configured number of failures for this key.
+        """
 
     async def failed(self, key: str) -> None: ...
 
     async def reset(self, key: str) -> None: ...
+
+    async def take(self, key: str, limit: int | None = None) -> int:
+        """Count one action for ``key`` unless it is over its limit: 0 when counted, else
+        the seconds to wait. Check and count are one step, so concurrent callers (on any
+        node, with Redis) cannot all slip under the limit together."""
 
 
 class MemoryThrottle:
@@ -34,9 +42,9 @@ class MemoryThrottle:
             return deque()
         return q
 
-    async def retry_after(self, key: str) -> int:
+    async def retry_after(self, key: str, limit: int | None = None) -> int:
         q = self._recent(key)
-        if len(q) < self.max_failures:
+        if len(q) < (limit or self.max_failures):
             return 0
         return max(1, int(q[0] + self.window - time.monotonic()) + 1)
 
@@ -46,6 +54,12 @@ class MemoryThrottle:
 
     async def reset(self, key: str) -> None:
         self._failures.pop(key, None)
+
+    async def take(self, key: str, limit: int | None = None) -> int:
+        wait = await self.retry_after(key, limit)
+        if not wait:
+            await self.failed(key)
+        return wait
 
 
 class RedisThrottle:
@@ -57,10 +71,10 @@ class RedisThrottle:
         self.window = window_seconds
         self.prefix = prefix
 
-    async def retry_after(self, key: str) -> int:
+    async def retry_after(self, key: str, limit: int | None = None) -> int:
         k = self.prefix + key
         count = await self.redis.get(k)
-        if count is None or int(count) < self.max_failures:
+        if count is None or int(count) < (limit or self.max_failures):
             return 0
         ttl = await self.redis.ttl(k)
         return max(1, int(ttl))
@@ -74,3 +88,14 @@ class RedisThrottle:
 
     async def reset(self, key: str) -> None:
         await self.redis.delete(self.prefix + key)
+
+    async def take(self, key: str, limit: int | None = None) -> int:
+        k = self.prefix + key
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(k)
+            pipe.expire(k, self.window, nx=True)
+            pipe.ttl(k)
+            count, _, ttl = await pipe.execute()
+        if int(count) <= (limit or self.max_failures):
+            return 0
+        return max(1, int(ttl))

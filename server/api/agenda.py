@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, exists, func, or_, select
 
 from server.api.endpoint import Call, endpoint
-from server.api.fields import ActionLine, LanguageCode, Sdg, ZoneName
+from server.api.fields import (
+    ActionLine,
+    AwareOrLocal,
+    Day,
+    LanguageCode,
+    Sdg,
+    ZoneName,
+    is_row_id,
+)
 from server.api.models import ConflictList, EventOut, SessionOut
 from server.appkeys import db_key
 from server.db.tables import (
@@ -37,9 +45,9 @@ class AgendaQuery(BaseModel):
 
     event: str | None = Field(default=None, max_length=64, description="event id or slug")
     tz: ZoneName | None = Field(default=None, description="IANA zone for start_local/end_local")
-    day: date | None = Field(default=None, description="a calendar day in `tz` (else the event's)")
-    date_from: date | datetime | None = Field(default=None, alias="from")
-    date_to: date | datetime | None = Field(default=None, alias="to")
+    day: Day | None = Field(default=None, description="a calendar day in `tz` (else the event's)")
+    date_from: Day | AwareOrLocal | None = Field(default=None, alias="from")
+    date_to: Day | AwareOrLocal | None = Field(default=None, alias="to")
     track: str | None = Field(default=None, max_length=64, description="track id or slug")
     type: str | None = Field(default=None, max_length=64, description="session type id or key")
     room: str | None = Field(default=None, max_length=64, description="room id or slug")
@@ -70,7 +78,10 @@ def _instant(value: date | datetime, zone: str, end: bool) -> datetime:
 
 
 def _by_ref(column_id: object, column_key: object, ref: str) -> object:
-    return column_id == int(ref) if ref.isdigit() else column_key == ref  # type: ignore[operator]
+    """An id or a slug/key; digits may be either (rooms are often numbered: "101")."""
+    if is_row_id(ref):
+        return or_(column_id == int(ref), column_key == ref)  # type: ignore[operator]
+    return column_key == ref  # type: ignore[operator]
 
 
 def _tag(kind: str, value: str) -> object:
@@ -113,8 +124,10 @@ def _filtered(q: AgendaQuery, event: Event) -> Select[tuple[Session]]:
         stmt = stmt.where(Session.state == q.state)
     if q.speaker:
         on_panel = select(SessionPerson.session_id).where(SessionPerson.role == "speaker")
-        if q.speaker.isdigit():
-            on_panel = on_panel.where(SessionPerson.person_id == int(q.speaker))
+        if q.speaker.isdigit():  # an id; digits beyond any id match nobody
+            on_panel = on_panel.where(
+                SessionPerson.person_id == (int(q.speaker) if is_row_id(q.speaker) else 0)
+            )
         else:
             on_panel = on_panel.join(Person, Person.id == SessionPerson.person_id).where(
                 Person.name.ilike(like_pattern(q.speaker), escape="\\")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, EmailStr
 from sqlalchemy import func, select
@@ -9,15 +11,40 @@ from sqlalchemy import func, select
 from server.accounts.identity import issue_login, revoke_login, token_from_request
 from server.accounts.passwords import DUMMY_HASH, verify_password
 from server.accounts.registration import EmailTaken, create_user, normalise_email
+from server.api.clientip import client_ip
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
 from server.api.fields import Country, Gender, Name, Password, StakeholderGroup
 from server.api.models import Ok, UserOut
-from server.appkeys import db_key, login_throttle_key, settings_key
+from server.appkeys import db_key, login_throttle_key, register_throttle_key, settings_key
 from server.db.tables import User
+from server.exchange.mails import send_registration
 from server.names import SESSION_COOKIE
 
 routes = web.RouteTableDef()
+
+# One address gets the configured number of failures; one IP many times more, because a
+# university or conference network puts many honest people (and their typos) behind one
+# address. The IP limit still stops one client spraying guesses across many accounts.
+IP_FAILURE_FACTOR = 10
+
+
+def login_throttle_keys(email: str, ip: str) -> tuple[str, str]:
+    """The address is counted by its digest: Redis and memory never hold an email."""
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+    return f"email:{digest}", f"ip:{ip}"
+
+
+async def _limit_registrations(call: Call) -> None:
+    wait = await call.app[register_throttle_key].take(f"ip:{client_ip(call.request)}")
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_registrations",
+            f"too many accounts registered from this network; try again in {wait} s",
+            {"retry_after": wait},
+            headers={"Retry-After": str(wait)},
+        )
 
 
 class RegisterIn(BaseModel):
@@ -72,10 +99,11 @@ def _with_cookie(call: Call, body: LoginOut, status: int) -> web.Response:
     body=RegisterIn,
     response=LoginOut,
     status=201,
-    errors=(409, 422),
+    errors=(409, 422, 429),
 )
 async def register(call: Call) -> web.Response:
     db = call.app[db_key]
+    await _limit_registrations(call)  # also counts 409s: probing for taken emails is limited too
     try:
         user = await create_user(db, **call.body.model_dump())
     except EmailTaken:
@@ -83,6 +111,7 @@ async def register(call: Call) -> web.Response:
             409, "email_taken", "an account with this email exists; log in instead"
         ) from None
     token = await issue_login(db, user.id, call.app[settings_key].auth_token_days)
+    await send_registration(call.app, user)
     return _with_cookie(call, LoginOut(token=token, user=user_out(user)), 201)
 
 
@@ -92,8 +121,9 @@ async def login(call: Call) -> web.Response:
     db = call.app[db_key]
     throttle = call.app[login_throttle_key]
     email = normalise_email(call.body.email)
-    keys = (f"email:{email}", f"ip:{call.request.remote}")
-    wait = max([await throttle.retry_after(k) for k in keys])
+    keys = login_throttle_keys(email, client_ip(call.request))
+    ip_limit = call.app[settings_key].login_max_failures * IP_FAILURE_FACTOR
+    wait = max(await throttle.retry_after(keys[0]), await throttle.retry_after(keys[1], ip_limit))
     if wait:
         raise ApiError(
             429,

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
 from server.appkeys import db_key
-from server.db.tables import Base, Session
-from server.programme.lookup import current_event, get_or_404
+from server.db.tables import Base, Event, Session
+from server.programme.lookup import current_event, get_or_404, get_reference
 
 
 class EventQuery(BaseModel):
@@ -31,6 +31,22 @@ class Catalogue:
     out: type[BaseModel]
     unique_field: str  # slug / key, unique per event
     session_fk: str  # column on sessions that points here
+
+
+def refuse_nulls(model: type[Base], changes: dict[str, Any]) -> None:
+    """A PATCH may clear only nullable columns; ``null`` for the others is the body's fault (422)."""
+    columns = model.__table__.columns
+    bad = [k for k, v in changes.items() if v is None and k in columns and not columns[k].nullable]
+    if bad:
+        raise ApiError(
+            422,
+            "validation_error",
+            "these fields cannot be null: " + ", ".join(bad),
+            [
+                {"location": ["body", k], "message": "may not be null", "type": "null_not_allowed"}
+                for k in bad
+            ],
+        )
 
 
 def _dup(cat: Catalogue, value: Any) -> ApiError:
@@ -69,7 +85,12 @@ def add_catalogue_routes(routes: web.RouteTableDef, cat: Catalogue) -> None:
     async def create(call: Call) -> Any:
         data = call.body.model_dump()
         async with call.app[db_key].write() as s:
-            event = await current_event(s, data.pop("event_id", None))
+            event_id = data.pop("event_id", None)
+            event = (
+                await current_event(s)
+                if event_id is None
+                else await get_reference(s, Event, event_id, "event_id")
+            )
             exists = await s.scalar(
                 select(cat.model.id)
                 .where(cat.model.event_id == event.id)
@@ -100,6 +121,7 @@ def add_catalogue_routes(routes: web.RouteTableDef, cat: Catalogue) -> None:
     )
     async def update(call: Call) -> Any:
         changes = call.body.model_dump(exclude_unset=True)
+        refuse_nulls(cat.model, changes)
         async with call.app[db_key].write() as s:
             row = await get_or_404(s, cat.model, call.path_int("id", cat.kind), cat.kind)
             value = changes.get(cat.unique_field)

@@ -17,10 +17,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from server.accounts.identity import token_from_request, user_for_token
 from server.api.errors import ApiError, forbidden, unauthorized
+from server.api.fields import is_row_id
 from server.appkeys import db_key
 from server.db.tables import User
 
-Auth = Literal["public", "optional", "user", "moderator", "organiser"]
+# "token": the handler checks its own Bearer credential (a join token, a stream key),
+# which is never an account's, so no account is looked up.
+Auth = Literal["public", "optional", "user", "moderator", "organiser", "token"]
 _ROLE_RANK = {"participant": 0, "moderator": 1, "organiser": 2}
 
 
@@ -36,6 +39,12 @@ class EndpointSpec:
     errors: tuple[int, ...] = ()
     produces: str = "application/json"
     description: str = ""
+    # A body that is not a JSON object (a CSV file, a frab schedule): the handler reads
+    # it itself, within its own size limit; the decorator checks the content type.
+    request_content_type: str | None = None
+    request_schema: dict[str, Any] | None = None
+    # Other representations of the response the handler may choose (e.g. text/csv).
+    alternative_produces: tuple[str, ...] = ()
 
     def adapter(self) -> TypeAdapter[Any] | None:
         return None if self.response is None else _adapter(self.response)
@@ -62,7 +71,7 @@ class Call:
 
     def path_int(self, name: str, kind: str | None = None) -> int:
         raw = self.request.match_info[name]
-        if not raw.isdigit() or len(raw) > 18:
+        if not is_row_id(raw):
             raise ApiError(
                 404, "not_found", f"{kind or name} {raw!r} does not exist", {"kind": kind or name}
             )
@@ -148,6 +157,8 @@ def _parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
 
 
 async def _identify(request: web.Request, auth: Auth) -> User | None:
+    if auth == "token":
+        return None
     token = token_from_request(request)
     user = await user_for_token(request.app[db_key], token) if token else None
     if auth in ("public", "optional"):
@@ -173,6 +184,13 @@ def endpoint(**spec_args: Any) -> Callable[[EndpointHandler], Callable[[web.Requ
                 call.query = _parse_query(request, spec.query)
             if spec.body is not None:
                 call.body = await _parse_body(request, spec.body)
+            elif spec.request_content_type and request.content_type != spec.request_content_type:
+                raise ApiError(
+                    415,
+                    "unsupported_media_type",
+                    f"send the body as {spec.request_content_type}",
+                    {"content_type": request.content_type},
+                )
             result = await fn(call)
             if isinstance(result, web.StreamResponse):
                 return result

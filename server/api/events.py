@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import select
 
+from server.api.crud import refuse_nulls
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
-from server.api.fields import LanguageCode, Name, Slug, ZoneName
+from server.api.fields import AwareOrLocal, Day, LanguageCode, Name, Slug, ZoneName
 from server.api.models import EventOut
 from server.appkeys import db_key
 from server.db.tables import Event, Session
@@ -25,12 +26,12 @@ class EventIn(BaseModel):
     slug: Slug
     name: Name
     timezone: ZoneName
-    pre_events_start: date | None = None
-    pre_events_end: date | None = None
-    final_start: date
-    final_end: date
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
+    pre_events_start: Day | None = None
+    pre_events_end: Day | None = None
+    final_start: Day
+    final_end: Day
+    registration_opens_at: AwareOrLocal | None = None
+    registration_closes_at: AwareOrLocal | None = None
     languages: list[LanguageCode] = ["en"]
 
     @model_validator(mode="after")
@@ -45,12 +46,12 @@ class EventPatch(BaseModel):
     slug: Slug | None = None
     name: Name | None = None
     timezone: ZoneName | None = None
-    pre_events_start: date | None = None
-    pre_events_end: date | None = None
-    final_start: date | None = None
-    final_end: date | None = None
-    registration_opens_at: datetime | None = None
-    registration_closes_at: datetime | None = None
+    pre_events_start: Day | None = None
+    pre_events_end: Day | None = None
+    final_start: Day | None = None
+    final_end: Day | None = None
+    registration_opens_at: AwareOrLocal | None = None
+    registration_closes_at: AwareOrLocal | None = None
     languages: list[LanguageCode] | None = None
 
 
@@ -130,13 +131,19 @@ async def get_event(call: Call) -> EventOut:
 )
 async def update_event(call: Call) -> EventOut:
     changes = call.body.model_dump(exclude_unset=True)
+    refuse_nulls(Event, changes)
     async with call.app[db_key].write() as s:
         event = await get_or_404(s, Event, call.path_int("id", "event"), "event")
         merged = {c: getattr(event, c) for c in EventIn.model_fields} | changes
         try:
             _check_dates(merged)
         except ValueError as exc:
-            raise ApiError(422, "validation_error", str(exc)) from None
+            raise ApiError(
+                422,
+                "validation_error",
+                str(exc),
+                [{"location": ["body"], "message": str(exc), "type": "value_error"}],
+            ) from None
         if (
             "slug" in changes
             and changes["slug"] != event.slug

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -56,6 +56,31 @@ Gender = Literal[GENDERS]  # type: ignore[valid-type]
 ActionLine = Literal[ACTION_LINES]  # type: ignore[valid-type]
 Sdg = Annotated[int, Field(ge=1, le=17)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
-Id = Annotated[int, Field(ge=1, le=2**62)]
+# Row ids are 32-bit INTEGER columns: a larger number is no row, and PostgreSQL would
+# refuse the comparison outright (a 500) instead of finding nothing.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def is_row_id(text: str) -> bool:
+    """Digits that can name a row (``id`` path segments, id-or-slug references)."""
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
 Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
-AwareOrLocal = datetime  # with an offset: that instant; without: the event's wall clock
+# Calendar arithmetic (zones, durations, day bounds) overflows near years 1 and 9999: a
+# date that far out is a typo, refused as 422 instead of crashing the handler.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def _sane_day(value: date) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"dates must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sane_day)]
+# With an offset: that instant; without: the event's (or the viewer's) wall clock.
+AwareOrLocal = Annotated[datetime, AfterValidator(_sane_day)]

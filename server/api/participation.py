@@ -15,9 +15,11 @@ from server.api.fields import Country, Gender, Name, StakeholderGroup, ZoneName
 from server.api.models import SessionOut, UserOut
 from server.appkeys import db_key
 from server.db.tables import Event, Session, Signup, Star, User
+from server.exchange.mails import send_promotions, send_signup
 from server.programme.lookup import get_or_404
 from server.programme.render import Renderer
 from server.programme.signups import cancel, lock_session, sign_up
+from server.tokens.revocation import revoke_cancelled_signup
 
 routes = web.RouteTableDef()
 
@@ -93,11 +95,12 @@ async def my_schedule(call: Call) -> list[ScheduleItem]:
     uid = call.signed_in.id
     async with call.app[db_key].read() as s:
         starred = set(await s.scalars(select(Star.session_id).where(Star.user_id == uid)))
-        signups = dict(
-            (await s.execute(select(Signup.session_id, Signup.status).where(Signup.user_id == uid)))
-            .tuples()
-            .all()
-        )
+        signups: dict[int, str] = {
+            session_id: status
+            for session_id, status in await s.execute(
+                select(Signup.session_id, Signup.status).where(Signup.user_id == uid)
+            )
+        }
         ids = starred | set(signups)
         rows = (
             (
@@ -195,6 +198,10 @@ async def signup(call: Call) -> SignupOut:
                 },
             )
         result = await sign_up(s, row, call.signed_in.id)
+    if result.created:
+        await send_signup(
+            call.app, call.signed_in.id, session_id, result.status, result.waitlist_position
+        )
     return SignupOut(
         session_id=session_id, status=result.status, waitlist_position=result.waitlist_position
     )
@@ -215,8 +222,10 @@ async def cancel_signup(call: Call) -> SignupOut:
         if row is None:
             raise ApiError(404, "not_found", f"session {session_id} does not exist")
         removed, promoted = await cancel(s, row, call.signed_in.id)
+    await send_promotions(call.app, session_id, [p.user_id for p in promoted])
     if not removed:
         raise ApiError(404, "not_signed_up", "you are not signed up to this session")
+    await revoke_cancelled_signup(call.app, call.signed_in, session_id)
     return SignupOut(
         session_id=session_id,
         status="cancelled",

@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from server.api.crud import refuse_nulls
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
 from server.api.fields import Country, Gender, Id, LongText, Name, StakeholderGroup
@@ -137,12 +138,15 @@ async def get_person(call: Call) -> PersonOut:
 )
 async def update_person(call: Call) -> PersonOut:
     changes = call.body.model_dump(exclude_unset=True)
+    if "organisation" in changes and changes["organisation"] is None:
+        changes["organisation"] = ""  # null clears it, as on create
+    refuse_nulls(Person, changes)
     async with call.app[db_key].write() as s:
         person = await get_or_404(s, Person, call.path_int("id", "person"), "person")
         if "user_id" in changes:
             await _check_user_link(s, changes["user_id"], person.id)
         for key, value in changes.items():
-            setattr(person, key, "" if key == "organisation" and value is None else value)
+            setattr(person, key, value)
         await s.flush()
         return _out(person)
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
-from server.api.fields import ActionLine, Capacity, Id, LanguageCode, LongText, Sdg, Title, ZoneName
+from server.api.fields import (
+    ActionLine,
+    AwareOrLocal,
+    Capacity,
+    Id,
+    LanguageCode,
+    LongText,
+    Sdg,
+    Title,
+    ZoneName,
+)
 from server.api.models import SessionOut
 from server.appkeys import db_key, programme_changes_key
 from server.db.tables import Event, Session, Track
+from server.exchange.mails import send_promotions
 from server.programme.changes import ChangeKind, SessionChange
 from server.programme.lookup import get_or_404, get_reference
 from server.programme.render import Renderer
@@ -33,8 +42,10 @@ class SessionIn(BaseModel):
     track_id: Id
     type_id: Id
     room_id: Id
-    start: datetime = Field(description="with an offset; without one it is the event's local time")
-    end: datetime | None = Field(default=None, description="defaults to start + duration_min")
+    start: AwareOrLocal = Field(
+        description="with an offset; without one it is the event's local time"
+    )
+    end: AwareOrLocal | None = Field(default=None, description="defaults to start + duration_min")
     duration_min: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
     languages: list[LanguageCode] = Field(default_factory=lambda: ["en"], max_length=20)
     speaker_ids: list[Id] = Field(default_factory=list, max_length=_LIST_LIMIT)
@@ -55,8 +66,8 @@ class SessionPatch(BaseModel):
     track_id: Id | None = None
     type_id: Id | None = None
     room_id: Id | None = None
-    start: datetime | None = None
-    end: datetime | None = None
+    start: AwareOrLocal | None = None
+    end: AwareOrLocal | None = None
     duration_min: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
     languages: list[LanguageCode] | None = Field(default=None, max_length=20)
     speaker_ids: list[Id] | None = Field(default=None, max_length=_LIST_LIMIT)
@@ -145,10 +156,12 @@ async def update_session(call: Call) -> SessionOut:
         event = await s.get(Event, row.event_id)
         assert event is not None
         row = await write_session(s, event, row, fields)
+        promoted = []
         if fields.capacity_set:
-            await promote(s, row)  # a larger room seats the waitlist at once
+            promoted = await promote(s, row)  # a larger room seats the waitlist at once
         out = await render_one(s, row)
     await _publish(call, "updated", row)
+    await send_promotions(call.app, row.id, [p.user_id for p in promoted])
     return out
 
 

@@ -27,7 +27,7 @@ def _upgrade(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "heads")  # parallel feature branches may each add a head
+    command.upgrade(cfg, "head")
 
 
 async def upgrade(engine: AsyncEngine) -> None:

@@ -101,14 +101,10 @@ async def load_programme(db: Database, p: Programme) -> DemoReport:
             for r in p.rooms
         }
         s.add_all([*tracks.values(), *types.values(), *rooms.values()])
-        known = {
-            key: pid
-            for key, pid in (
-                await s.execute(
-                    select(Person.external_key, Person.id).where(Person.external_key.is_not(None))
-                )
-            ).tuples()
-        }
+        rows = await s.execute(
+            select(Person.external_key, Person.id).where(Person.external_key.is_not(None))
+        )
+        known: dict[str, int] = {key: pid for key, pid in rows.all()}
         people: dict[str, Person] = {}
         for person in p.people:
             ext = f"demo:{person.key}"

@@ -59,7 +59,7 @@ def time_range_conflict(slot: Slot) -> Conflict | None:
         return Conflict(
             "end_before_start",
             (slot.session_id,),
-            f"session {slot.session_id} ends at or before its start",
+            f"'{slot.title}' ends at or before its start",  # a new session has no id yet
         )
     return None
 
@@ -76,7 +76,7 @@ def phase_conflict(slot: Slot, phases: Phases) -> Conflict | None:
     return Conflict(
         "outside_phases",
         (slot.session_id,),
-        f"session {slot.session_id} lies outside the event's pre-events and final week",
+        f"'{slot.title}' lies outside the event's pre-events and final week",
     )
 
 
@@ -150,5 +150,8 @@ def _overlapping_pairs(group: list[Slot]) -> Iterable[tuple[Slot, Slot]]:
     for slot in ordered:
         active = [a for a in active if a.end_utc > slot.start_utc]
         for earlier in active:
-            yield earlier, slot
+            # Re-checked so a zero-length or inverted slot (an import's mistake, reported
+            # as end_before_start) is paired exactly as ``_overlap`` would pair it.
+            if _overlap(earlier, slot):
+                yield earlier, slot
         active.append(slot)

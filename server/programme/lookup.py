@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.api.errors import ApiError, not_found
+from server.api.fields import is_row_id
 from server.db.tables import Base, Event
 
 T = TypeVar("T", bound=Base)
@@ -18,12 +19,11 @@ async def current_event(s: AsyncSession, ref: str | int | None = None) -> Event:
     stmt = select(Event)
     if ref is not None and str(ref) != "":
         ref_s = str(ref)
-        stmt = (
-            stmt.where(Event.id == int(ref_s))
-            if ref_s.isdigit()
-            else stmt.where(Event.slug == ref_s)
-        )
-        event = (await s.execute(stmt)).scalar_one_or_none()
+        event = None
+        if is_row_id(ref_s):
+            event = await s.get(Event, int(ref_s))
+        if event is None:  # a slug may be all digits too ("2021")
+            event = (await s.execute(stmt.where(Event.slug == ref_s))).scalar_one_or_none()
         if event is None:
             raise not_found("event", ref_s)
         return event

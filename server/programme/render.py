@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.api.models import PersonRef, RoomRef, SessionOut, TrackRef, TypeRef
 from server.db.tables import Event, Person, Room, Session, SessionType, Signup, Track
+from server.domain.balance import Speaker, panel_warnings
 from server.domain.timezones import iso_local, iso_utc
 
 
@@ -111,4 +112,13 @@ class Renderer:
             seats_taken=seats.get("confirmed", 0),
             waitlisted=seats.get("waitlisted", 0),
             version=x.version,
+            warnings=panel_warnings(
+                [
+                    Speaker(
+                        self.people[p.person_id].gender, self.people[p.person_id].stakeholder_group
+                    )
+                    for p in x.people
+                    if p.role == "speaker"
+                ]
+            ),
         )

@@ -80,8 +80,12 @@ async def write_session(
     if f.room_id is not None:
         await get_reference(s, Room, f.room_id, "room_id", event.id)
         row.room_id = f.room_id
-    for person_id in (f.speaker_ids or []) + (f.moderator_ids or []):
-        await get_reference(s, Person, person_id, "speaker_ids/moderator_ids")
+    for field_name, person_ids in (
+        ("speaker_ids", f.speaker_ids),
+        ("moderator_ids", f.moderator_ids),
+    ):
+        for person_id in person_ids or []:
+            await get_reference(s, Person, person_id, field_name)
     if f.title is not None:
         row.title = f.title
     if f.abstract is not None:
