@@ -11,12 +11,19 @@ COPY pyproject.toml README.md ./
 COPY server ./server
 COPY scheduler ./scheduler
 COPY web ./web
+# /replay: relay replays, a volume every server replica shares (created here so the
+# volume starts out owned by the unprivileged user).
 RUN pip install . \
  && useradd --system --uid 10001 --home-dir /data --create-home forumlive \
- && chown -R forumlive /data
+ && mkdir -p /replay \
+ && chown -R forumlive /data /replay
 
 USER forumlive
+# The browser client stays in /app/web: `pip install .` installs the Python packages only,
+# and the server's default (web/ beside the installed server package) would be empty.
 ENV FORUMLIVE_DATA_DIR=/data \
+    FORUMLIVE_WEB_DIR=/app/web \
+    FORUMLIVE_REPLAY_DIR=/replay \
     FORUMLIVE_HOST=0.0.0.0 \
     FORUMLIVE_PORT=8080
 VOLUME ["/data"]

@@ -60,8 +60,8 @@ async def programme_feed_ctx(app: web.Application) -> AsyncIterator[None]:
         data: dict[str, Any] = dict(notice)
         if change.kind != "deleted":
             data["session"] = await _rendered(app, change.session_id)
+        # Every /live client is in the agenda room too: one push reaches all of them once.
         await pusher.agenda(EV_AGENDA_CHANGED, data)
-        await pusher.session(change.session_id, EV_AGENDA_CHANGED, data)
 
     changes = app[programme_changes_key]
     changes.subscribe(on_change)

@@ -107,8 +107,8 @@ async def push_applied(pusher: Pusher, applied: Applied) -> None:
     """To the agenda channel and the session's room. A failed push never undoes the commit."""
     payload = applied.payload()
     try:
+        # Reaches the agenda page and every /live client (they all sit in the agenda room).
         await pusher.agenda(EV_SESSION_STATE, payload)
-        await pusher.session(applied.session_id, EV_SESSION_STATE, payload)
     except Exception:
         log.exception("push of %s → %s for session %s failed", *payload.values())
 

@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from server.db.availability import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +93,23 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             exc.reason if exc.text is None or exc.text.startswith(str(exc.status)) else exc.text
         )
         return error_response(exc.status, code, message, None, headers)
-    except OperationalError as exc:
-        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
-        return error_response(
-            503,
-            "database_unavailable",
-            "the database is not reachable right now; retry shortly",
-            headers={"Retry-After": "2"},
-        )
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
+            return error_response(
+                503,
+                "database_unavailable",
+                "the database is not reachable right now; retry shortly",
+                headers={"Retry-After": "2"},
+            )
+        if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+            # Cluster mode: the shared throttles and revocation lists live in Redis.
+            log.warning("redis unavailable on %s %s: %r", request.method, request.path, exc)
+            return error_response(
+                503,
+                "unavailable",
+                "a service this request needs is not reachable right now; retry shortly",
+                headers={"Retry-After": "2"},
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "internal server error")

@@ -38,7 +38,10 @@ def make_engine(url: str) -> AsyncEngine:
             dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # A database that accepts connections but never answers must fail fast (503), not hang 60 s.
+    return create_async_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"timeout": 10}
+    )
 
 
 class Database:

@@ -15,6 +15,12 @@ from server.api.errors import Handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Paths whose last part is a credential (a personal calendar feed): logged without it.
+_SECRET_PATH = re.compile(r"^(/api/v1/calendar/)[^/]+(\.ics)$")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1…\2", path)
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -77,7 +83,7 @@ class AccessLogger(AbstractAccessLogger):
             extra={
                 "request_id": response.headers.get(REQUEST_ID_HEADER),
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(request.path),
                 "status": response.status,
                 "duration_ms": round(time * 1000, 2),
                 "remote": request.remote,
