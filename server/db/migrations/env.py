@@ -12,7 +12,6 @@ from server.db.schema import metadata as target_metadata
 config = context.config
 
 
-
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,
