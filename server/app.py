@@ -8,18 +8,28 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from redis.asyncio import Redis
 
+from scheduler.embedded import programme_feed_ctx, scheduler_ctx
 from server.accounts.throttle import MemoryThrottle, RedisThrottle
 from server.api import (
     agenda,
     auth,
+    captions,
     catalogues,
     events,
+    exchange,
+    join,
+    jwks,
+    lifecycle,
     openapi,
     participation,
     people,
+    privacy,
+    reports,
     sessions,
+    streams,
     users,
 )
+from server.api.agenda_cache import agenda_cache_ctx
 from server.api.errors import error_middleware
 from server.api.middlewares import origin_middleware, security_headers_middleware
 from server.appkeys import (
@@ -28,18 +38,24 @@ from server.appkeys import (
     metrics_key,
     programme_changes_key,
     redis_key,
+    register_throttle_key,
     settings_key,
 )
 from server.db.engine import Database, make_engine
 from server.db.migrate import upgrade
 from server.live.sio import attach_sio
 from server.mail import mailer_ctx
-from server.names import LOGIN_THROTTLE_PREFIX
+from server.names import LOGIN_THROTTLE_PREFIX, REGISTER_RATE_PREFIX
 from server.ops import health
 from server.ops.logs import request_id_middleware
 from server.ops.metrics import Metrics
+from server.ops.shutdown import send_live_clients_away
 from server.programme.changes import ProgrammeChanges
 from server.settings import Settings
+from server.streaming import ingest, playback, vod
+from server.streaming.context import relay_ctx
+from server.tokens.context import tokens_ctx
+from server.web import add_web_routes
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +94,16 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
             settings.login_window_seconds,
             LOGIN_THROTTLE_PREFIX,
         )
+    app[register_throttle_key] = (
+        MemoryThrottle(settings.register_max_per_ip, settings.register_window_seconds)
+        if redis is None
+        else RedisThrottle(
+            redis,
+            settings.register_max_per_ip,
+            settings.register_window_seconds,
+            REGISTER_RATE_PREFIX,
+        )
+    )
     try:
         yield
     finally:
@@ -85,7 +111,9 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
             await redis.aclose()
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, scheduler: bool = False) -> web.Application:
+    """``scheduler=True`` runs the embedded scheduler (``forumlive serve`` without
+    ``--no-scheduler``); tests and cluster web nodes leave it off."""
     metrics = Metrics()
     app = web.Application(
         client_max_size=settings.max_body_bytes,
@@ -102,19 +130,38 @@ def create_app(settings: Settings) -> web.Application:
     app[programme_changes_key] = ProgrammeChanges()
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)
+    app.cleanup_ctx.append(tokens_ctx)  # join-token keys, revocations (needs db, redis)
     app.cleanup_ctx.append(mailer_ctx)
     attach_sio(app)
+    app.on_shutdown.append(send_live_clients_away)  # SIGTERM: clients reconnect elsewhere
+    app.cleanup_ctx.append(programme_feed_ctx)  # agenda:changed pushes, Redis re-plan notices
+    app.cleanup_ctx.append(agenda_cache_ctx)  # the public agenda as pre-serialised bytes
+    app.cleanup_ctx.append(relay_ctx)  # HLS relay: segment store, health judge, replays
+    if scheduler:
+        app.cleanup_ctx.append(scheduler_ctx)
     for module in (
         auth,
         events,
         catalogues,
         people,
+        exchange,  # before sessions: /sessions/{id}.ics must win over /sessions/{id}
         sessions,
         agenda,
+        reports,
         participation,
+        privacy,
         users,
         openapi,
         health,
+        lifecycle,
+        join,
+        jwks,
+        streams,
+        captions,
+        ingest,
+        playback,
+        vod,
     ):
         app.router.add_routes(module.routes)
+    add_web_routes(app)  # last: API routes are matched first
     return app

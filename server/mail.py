@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -141,8 +142,8 @@ class Mailer:
         if self.smtp is None:
             target = self.outbox / path.name
             await asyncio.to_thread(os.replace, path, target)
-            msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
-            log.info("mail (no SMTP configured) to %s: %r -> %s", msg["To"], msg["Subject"], target)
+            # The file, not the recipient: logs are kept, and must not hold anyone's address.
+            log.info("mail (no SMTP configured) written to %s", target)
             return
         delay = self.first_backoff
         for attempt in range(1, self.max_attempts + 1):
@@ -160,7 +161,12 @@ class Mailer:
                     timeout=self.smtp.timeout,
                 )
             except (aiosmtplib.SMTPException, OSError) as exc:
-                log.warning("mail: attempt %d for %s failed: %s", attempt, path.name, exc)
+                log.warning(
+                    "mail: attempt %d for %s failed: %s",
+                    attempt,
+                    path.name,
+                    _without_addresses(exc),
+                )
                 if attempt == self.max_attempts:
                     await asyncio.to_thread(os.replace, path, self.failed / path.name)
                     log.error("mail: gave up on %s; kept in %s", path.name, self.failed)
@@ -170,6 +176,14 @@ class Mailer:
             else:
                 await asyncio.to_thread(path.unlink, missing_ok=True)
                 return
+
+
+_ADDRESS = re.compile(r"[^\s<>'\"(),;]+@[^\s<>'\"(),;]+")
+
+
+def _without_addresses(exc: Exception) -> str:
+    """An SMTP error names the refused recipients; logs must not hold anyone's address."""
+    return _ADDRESS.sub("<address>", str(exc))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

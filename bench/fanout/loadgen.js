@@ -6,6 +6,13 @@
 //   CONNECTED  all N receivers are connected and welcomed (connect time measured)
 //   PUBLISH_START / PUBLISH_END  around publishing at a fixed rate, then draining
 // The last line is "RESULT {json}". Bounded: every phase has a deadline.
+//
+// Options added for the broadcast engine (issue 11):
+//   --deflate 1|0  offer permessage-deflate as browsers do (default 1) or not
+//   --steps 1      after CONNECTED, run publishing steps the orchestrator asks for: it answers
+//                  each "STEP?" with "<rate> <seconds>" (or "done"); every step is wrapped in
+//                  PUBLISH_START / PUBLISH_END and reported as "STEP_RESULT {json}"
+// Receivers unpack the coalesced form ("batch": [[event, data], ...], docs/protocol.md).
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { io } from "socket.io-client";
@@ -25,6 +32,8 @@ const connectTimeout = Number(args["connect-timeout"] || 300) * 1000;
 const drainTimeout = Number(args["drain-timeout"] || 300) * 1000;
 const stallTimeout = Number(args.stall || 20) * 1000;
 const tokens = args.tokens ? JSON.parse(readFileSync(args.tokens, "utf8")) : null;
+const deflate = args.deflate !== "0";
+const stepMode = args.steps === "1";
 
 const stdin = createInterface({ input: process.stdin });
 const lines = [];
@@ -42,6 +51,7 @@ const latencies = [];
 const deliveries = new Map(); // message id -> count
 let delivered = 0, duplicates = 0, firstSend = 0, lastDelivery = 0;
 const seenPerClient = [];
+const droppedClient = []; // receivers that lost their connection at least once
 
 // --resume 1: receivers behave like the web client: on a dropped connection they reconnect
 // with {token, last_seq} and take what they missed from room:welcome (docs/protocol.md).
@@ -60,6 +70,7 @@ function open(i, token, onMessage) {
       reconnection: resume,
       forceNew: true,
       timeout: connectTimeout,
+      perMessageDeflate: deflate ? { threshold: 1024 } : false,
     });
     const take = (m) => {
       if (typeof m.seq === "number") lastSeq = Math.max(lastSeq ?? 0, m.seq);
@@ -71,7 +82,8 @@ function open(i, token, onMessage) {
       if (!welcomed) { welcomed = true; resolve(socket); }
     });
     socket.on("chat:message", take);
-    socket.on("disconnect", () => { disconnects += 1; });
+    socket.on("batch", (items) => { for (const [event, data] of items) if (event === "chat:message") take(data); });
+    socket.on("disconnect", () => { disconnects += 1; if (i >= 0) droppedClient[i] = true; });
     socket.on("connect_error", (err) => {
       if (welcomed) return; // reconnecting: socket.io-client retries by itself
       socket.close();
@@ -101,8 +113,11 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+let publisher = null;
+let nextId = 0;
+
 async function main() {
-  const publisher = await open(-1, tokens ? tokens.publisher : null, null);
+  publisher = await open(-1, tokens ? tokens.publisher : null, null);
   await marker("WARM");
 
   const receivers = new Array(clients);
@@ -127,6 +142,36 @@ async function main() {
   await marker("CONNECTED");
   await new Promise((r) => setTimeout(r, 2000)); // presence pushes after the join storm settle
 
+  if (!stepMode) {
+    const result = await phase(rate, seconds, receivers, failed);
+    result.connect_seconds = connectSeconds;
+    result.connected = clients - failed;
+    process.stdout.write("RESULT " + JSON.stringify(result) + "\n");
+  } else {
+    const steps = [];
+    for (;;) {
+      const answer = (await marker("STEP?")).trim();
+      if (!answer || answer === "done") break;
+      const [stepRate, stepSeconds] = answer.split(/\s+/).map(Number);
+      const result = await phase(stepRate, stepSeconds, receivers, failed);
+      process.stdout.write("STEP_RESULT " + JSON.stringify(result) + "\n");
+      steps.push(result);
+    }
+    process.stdout.write("RESULT " + JSON.stringify({ clients, connected: clients - failed, connect_seconds: connectSeconds, steps }) + "\n");
+  }
+  publisher.close();
+  for (const s of receivers) if (s) s.close();
+  setTimeout(() => process.exit(0), 200);
+}
+
+// One publishing phase: `rate` messages/s for `seconds`, then drain; its own counters.
+async function phase(rate, seconds, receivers, failed) {
+  sentAt.clear();
+  latencies.length = 0;
+  deliveries.clear();
+  delivered = 0; duplicates = 0; lastDelivery = 0;
+  for (let i = 0; i < clients; i++) if (seenPerClient[i]) seenPerClient[i].clear();
+  const droppedBefore = disconnects, reconnectsBefore = reconnects;
   await marker("PUBLISH_START");
   const cpuStart = process.cpuUsage();
   const total = Math.round(rate * seconds);
@@ -138,8 +183,11 @@ async function main() {
   let refused = 0, unanswered = 0;
   const acks = [];
   firstSend = now();
-  for (let id = 0; id < total; id++) {
-    const due = firstSend + id * interval;
+  const base = nextId;
+  nextId += total;
+  for (let k = 0; k < total; k++) {
+    const id = base + k;
+    const due = firstSend + k * interval;
     const wait = due - now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const head = `${id}|`;
@@ -167,22 +215,30 @@ async function main() {
   const cpu = process.cpuUsage(cpuStart);
   await marker("PUBLISH_END");
 
+  // Receivers that kept their connection throughout: for them nothing may be missing.
+  let kept = 0, lostKept = 0;
+  for (let i = 0; i < clients; i++) {
+    if (!receivers[i] || droppedClient[i]) continue;
+    kept += 1;
+    const seen = seenPerClient[i];
+    for (const id of ackedIds) if (!seen.has(id)) lostKept += 1;
+  }
   latencies.sort((a, b) => a - b);
   const span = Math.max(1e-9, (lastDelivery - firstSend) / 1000);
   const got = deliveredAcked();
-  const result = {
+  return {
     clients,
-    connected: receiving,
-    connect_seconds: connectSeconds,
     rate,
     seconds,
     size,
     resume,
+    deflate,
     sent: total,
     acked: ackedIds.size,
     refused,
     unanswered,
     offered_deliveries: expected,
+    offered_per_second: (ackedIds.size * receiving) / Math.max(1e-9, publishSeconds),
     delivered: got,
     lost: expected - got,
     duplicates,
@@ -190,15 +246,13 @@ async function main() {
     delivered_per_second: delivered / span,
     publish_seconds: publishSeconds,
     drain_seconds: drainSeconds,
-    receivers_disconnected: disconnects,
-    reconnects,
+    receivers_disconnected: disconnects - droppedBefore,
+    reconnects: reconnects - reconnectsBefore,
+    receivers_kept: kept,
+    lost_kept: lostKept,
     latency_ms: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? null },
     loadgen_cpu_seconds_publishing: (cpu.user + cpu.system) / 1e6,
   };
-  process.stdout.write("RESULT " + JSON.stringify(result) + "\n");
-  publisher.close();
-  for (const s of receivers) if (s) s.close();
-  setTimeout(() => process.exit(0), 200);
 }
 
 main().catch((err) => { process.stderr.write(String(err && err.stack || err) + "\n"); process.exit(1); });

@@ -20,6 +20,21 @@ table with forumlive/reference ratios and writes JSON to bench/results/.
     python bench/fanout/run.py                      # N = 1000 and 5000, 5 msg/s, 20 s
     python bench/fanout/run.py --clients 1000 --rate 20 --seconds 10
     python bench/fanout/run.py --clients 5000 --resume   # receivers resume like browsers
+
+Broadcast engine (issue 11) options, each a setting of the forumlive target:
+``--engine frame|sio`` (FORUMLIVE_LIVE_ENGINE), ``--coalesce-ms`` /
+``--coalesce-min-clients`` (0 ms: off), ``--client-deflate on|off`` (the clients offer
+permessage-deflate as browsers do, or not; both targets), ``--gc``/``--uvloop on|off``.
+Modes: ``--search`` finds the highest delivered msgs/s whose p99 stays within
+``--p99-limit`` ms with nothing lost (steps of ``--search-seconds`` on one set of
+connections: ×1.6 until a step fails, then bisection); ``--overload-capacity D``
+offers 3×D deliveries/s for ``--seconds`` with resuming receivers and samples the
+server's memory throughout (bounded?), counting slow consumers cut and losses among
+the receivers that were never cut.
+
+    python bench/fanout/run.py --clients 1000 --search
+    python bench/fanout/run.py --clients 1000 --search --coalesce-ms 25 --targets forumlive
+    python bench/fanout/run.py --clients 1000 --overload-capacity 60000 --seconds 10
 """
 
 from __future__ import annotations
@@ -122,6 +137,81 @@ class Target:
                 self.proc.wait()
 
 
+def engine_env(args: argparse.Namespace) -> dict[str, str]:
+    """The broadcast-engine settings a run asks for (unset: the server's defaults)."""
+    env = {"FORUMLIVE_LIVE_ENGINE": args.engine}
+    if args.coalesce_ms is not None:
+        env["FORUMLIVE_LIVE_COALESCE_MS"] = str(args.coalesce_ms)
+    if args.coalesce_min_clients is not None:
+        env["FORUMLIVE_LIVE_COALESCE_MIN_CLIENTS"] = str(args.coalesce_min_clients)
+    if args.gc is not None:
+        env["FORUMLIVE_GC_TUNING"] = "true" if args.gc == "on" else "false"
+    if args.uvloop is not None:
+        env["FORUMLIVE_UVLOOP"] = "true" if args.uvloop == "on" else "false"
+    if args.search or args.overload_capacity:
+        # Search and overload publish far above the default rate: let the publisher.
+        rate = 100_000
+        env.update(
+            FORUMLIVE_LIVE_CHAT_RATE_PER_SECOND=str(rate),
+            FORUMLIVE_LIVE_CHAT_BURST=str(rate),
+            FORUMLIVE_LIVE_EVENTS_PER_SECOND=str(rate),
+            FORUMLIVE_LIVE_EVENTS_BURST=str(rate),
+        )
+    return env
+
+
+class Search:
+    """Picks the next step's rate: ×1.6 while steps pass, then bisects the last interval."""
+
+    def __init__(self, n: int, args: argparse.Namespace) -> None:
+        self.n = n
+        self.args = args
+        self.rate = args.search_start
+        self.good: float | None = None  # highest passing rate (msgs/s)
+        self.bad: float | None = None  # lowest failing rate
+        self.steps: list[dict[str, Any]] = []
+
+    def passed(self, step: dict[str, Any]) -> bool:
+        p99 = step["latency_ms"]["p99"]
+        return (
+            p99 is not None
+            and p99 <= self.args.p99_limit
+            and step["lost"] == 0
+            and step["refused"] == 0
+            and step["unanswered"] == 0
+            and step["acked"] > 0
+        )
+
+    def next(self) -> str:
+        if len(self.steps) >= self.args.search_steps:
+            return "done"
+        if self.steps:
+            if self.bad is None:
+                self.rate = self.rate * 1.6
+            elif self.good is None:
+                self.rate = self.bad / 2
+                if self.rate < 0.5:
+                    return "done"
+            else:
+                if self.bad / self.good < 1.12:
+                    return "done"
+                self.rate = (self.good + self.bad) / 2
+        return f"{self.rate:.3f} {self.args.search_seconds}"
+
+    def feed(self, step: dict[str, Any]) -> None:
+        step["passed"] = self.passed(step)
+        rate = step["rate"]
+        if step["passed"]:
+            self.good = max(self.good or 0.0, rate)
+        else:
+            self.bad = rate if self.bad is None else min(self.bad, rate)
+        self.steps.append(step)
+
+    def best(self) -> dict[str, Any] | None:
+        passing = [s for s in self.steps if s["passed"]]
+        return max(passing, key=lambda s: s["delivered_per_second"]) if passing else None
+
+
 class Forumlive(Target):
     name = "forumlive"
 
@@ -142,6 +232,7 @@ class Forumlive(Target):
             "FORUMLIVE_LIVE_CHAT_BURST": str(max(int(args.rate * 2), 10)),
             "FORUMLIVE_LIVE_EVENTS_PER_SECOND": str(max(args.rate * 2, 20)),
             "FORUMLIVE_LIVE_EVENTS_BURST": str(max(int(args.rate * 2), 40)),
+            **engine_env(args),
         }
         forumlive = shutil.which("forumlive") or str(Path(sys.executable).with_name("forumlive"))
         argv = [forumlive, "serve", "--no-scheduler", "--port", str(port), "--data-dir", str(data)]
@@ -160,12 +251,29 @@ class Reference(Target):
         await wait_http(self.url + "/socket.io/?EIO=4&transport=polling", self.proc)
 
 
+def server_figures(
+    samples: dict[str, dict[str, float]], delivered: int, peak_rss: float
+) -> dict[str, Any]:
+    cpu = samples["PUBLISH_END"]["cpu"] - samples["PUBLISH_START"]["cpu"]
+    wall = samples["PUBLISH_END"]["t"] - samples["PUBLISH_START"]["t"]
+    return {
+        "cpu_seconds_publishing": cpu,
+        "cpu_share_publishing": cpu / wall if wall else None,
+        "cpu_us_per_delivery": cpu * 1e6 / delivered if delivered else None,
+        "rss_publishing_peak_bytes": peak_rss,
+    }
+
+
 async def drive(target: Target, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    overload = bool(args.overload_capacity)
+    rate = 3 * args.overload_capacity / n if overload else args.rate
     argv = [
         "node", str(HERE / "loadgen.js"), "--url", target.url, "--clients", str(n),
-        "--rate", str(args.rate), "--seconds", str(args.seconds), "--size", str(args.size),
+        "--rate", str(rate), "--seconds", str(args.seconds), "--size", str(args.size),
         "--inflight", str(args.inflight), "--drain-timeout", str(args.drain_timeout),
-        "--stall", str(args.stall), "--resume", "1" if args.resume else "0",
+        "--stall", str(args.stall), "--resume", "1" if args.resume or overload else "0",
+        "--deflate", "1" if args.client_deflate == "on" else "0",
+        "--steps", "1" if args.search else "0",
     ]  # fmt: skip
     if target.tokens_file is not None:
         argv += ["--tokens", str(target.tokens_file)]
@@ -179,35 +287,87 @@ async def drive(target: Target, n: int, args: argparse.Namespace) -> dict[str, A
     pid = target.proc.pid
     samples: dict[str, dict[str, float]] = {}
     result: dict[str, Any] | None = None
+    search = Search(n, args) if args.search else None
+    peak = {"rss": 0.0}
+    sampler: asyncio.Task[None] | None = None
+
+    async def sample_rss() -> None:  # the server's memory while it publishes (overload)
+        while True:
+            with contextlib.suppress(OSError, RuntimeError):
+                peak["rss"] = max(peak["rss"], rss_bytes(pid))
+            await asyncio.sleep(0.25)
+
+    async def reply(text: str) -> None:
+        assert gen.stdin is not None
+        gen.stdin.write(text.encode() + b"\n")
+        await gen.stdin.drain()
+
     deadline = time.monotonic() + args.timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            gen.kill()
-            raise RuntimeError(f"{target.name} at N={n}: the run exceeded {args.timeout} s")
-        line = (await asyncio.wait_for(gen.stdout.readline(), left)).decode().strip()
-        if not line:
-            break
-        if line in MARKERS:
-            samples[line] = {"cpu": cpu_seconds(pid), "rss": rss_bytes(pid), "t": time.monotonic()}
-            gen.stdin.write(b"go\n")
-            await gen.stdin.drain()
-        elif line.startswith("RESULT "):
-            result = json.loads(line[len("RESULT ") :])
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                gen.kill()
+                raise RuntimeError(f"{target.name} at N={n}: the run exceeded {args.timeout} s")
+            line = (await asyncio.wait_for(gen.stdout.readline(), left)).decode().strip()
+            if not line:
+                break
+            if line in MARKERS:
+                samples[line] = {
+                    "cpu": cpu_seconds(pid),
+                    "rss": rss_bytes(pid),
+                    "t": time.monotonic(),
+                }
+                if line == "PUBLISH_START":
+                    peak["rss"] = samples[line]["rss"]
+                    sampler = asyncio.create_task(sample_rss())
+                elif line == "PUBLISH_END" and sampler is not None:
+                    sampler.cancel()
+                    sampler = None
+                await reply("go")
+            elif line == "STEP?":
+                assert search is not None
+                await reply(search.next())
+            elif line.startswith("STEP_RESULT "):
+                assert search is not None
+                step = json.loads(line[len("STEP_RESULT ") :])
+                step["server"] = server_figures(samples, step["delivered"], peak["rss"])
+                search.feed(step)
+                print(
+                    f"   step {step['rate']:8.1f} msg/s: {step['delivered_per_second']:9.0f}"
+                    f" deliveries/s, p99 {step['latency_ms']['p99'] or 0:8.1f} ms,"
+                    f" lost {step['lost']}, server CPU"
+                    f" {100 * (step['server']['cpu_share_publishing'] or 0):3.0f}%"
+                    f" -> {'pass' if step['passed'] else 'FAIL'}",
+                    flush=True,
+                )
+            elif line.startswith("RESULT "):
+                result = json.loads(line[len("RESULT ") :])
+    finally:
+        if sampler is not None:
+            sampler.cancel()
     stderr = (await gen.stderr.read()).decode() if gen.stderr else ""
     await gen.wait()
     if result is None:
         raise RuntimeError(f"{target.name} at N={n}: no result\n{stderr[-2000:]}")
-    cpu = samples["PUBLISH_END"]["cpu"] - samples["PUBLISH_START"]["cpu"]
-    wall = samples["PUBLISH_END"]["t"] - samples["PUBLISH_START"]["t"]
     memory = samples["CONNECTED"]["rss"] - samples["WARM"]["rss"]
-    result["server"] = {
-        "cpu_seconds_publishing": cpu,
-        "cpu_share_publishing": cpu / wall if wall else None,
-        "cpu_us_per_delivery": cpu * 1e6 / result["delivered"] if result["delivered"] else None,
+    connected = {
         "rss_connected_bytes": samples["CONNECTED"]["rss"],
         "memory_per_client_bytes": memory / max(1, result["connected"]),
     }
+    if search is not None:
+        result["steps"] = search.steps
+        best = search.best()
+        result["best"] = best
+        result["delivered"] = best["delivered"] if best else 0
+        result["delivered_per_second"] = best["delivered_per_second"] if best else None
+        result["latency_ms"] = best["latency_ms"] if best else {}
+        result["server"] = {**(best["server"] if best else {}), **connected}
+    else:
+        result["server"] = {
+            **server_figures(samples, result["delivered"], peak["rss"]),
+            **connected,
+        }
     if stderr.strip():
         result["loadgen_stderr_tail"] = stderr[-1000:]
     return result
@@ -248,14 +408,37 @@ def table(runs: dict[int, dict[str, dict[str, Any]]]) -> str:
             fb = f"{b:12.1f}" if b is not None else f"{'-':>12}"
             lines.append(f"{label:28} {fa} {fb} {ratio}")
         for name, r in by_target.items():
-            lines.append(
-                f"{name}: delivered/offered {r['delivered']}/{r['offered_deliveries']}"
-                f" (lost {r['lost']}, duplicates {r['duplicates']}; acked {r['acked']}"
-                f"/{r['sent']} sends), receivers dropped {r['receivers_disconnected']}, "
-                f"resumed {r['reconnects']}; "
-                f"server CPU {100 * (r['server']['cpu_share_publishing'] or 0):.0f}% of a core"
-            )
+            lines.append(summary(name, r))
     return "\n".join(lines)
+
+
+def summary(name: str, r: dict[str, Any]) -> str:
+    if "steps" in r:  # --search
+        best = r.get("best")
+        if best is None:
+            return f"{name}: no step met p99 and no-loss ({len(r['steps'])} steps)"
+        return (
+            f"{name}: best step {best['rate']:.1f} msg/s -> "
+            f"{best['delivered_per_second']:.0f} deliveries/s at p99 "
+            f"{best['latency_ms']['p99']:.1f} ms, nothing lost; server CPU "
+            f"{100 * (best['server']['cpu_share_publishing'] or 0):.0f}% of a core; "
+            f"{len(r['steps'])} steps"
+        )
+    line = (
+        f"{name}: delivered/offered {r['delivered']}/{r['offered_deliveries']}"
+        f" (lost {r['lost']}, duplicates {r['duplicates']}; acked {r['acked']}"
+        f"/{r['sent']} sends), receivers dropped {r['receivers_disconnected']}, "
+        f"resumed {r['reconnects']}; "
+        f"server CPU {100 * (r['server']['cpu_share_publishing'] or 0):.0f}% of a core"
+    )
+    if r.get("resume"):
+        peak = r["server"].get("rss_publishing_peak_bytes") or 0
+        line += (
+            f"; receivers never cut {r['receivers_kept']} (lost among them {r['lost_kept']});"
+            f" server RSS connected {r['server']['rss_connected_bytes'] / 2**20:.0f} MiB,"
+            f" peak while publishing {peak / 2**20:.0f} MiB"
+        )
+    return line
 
 
 def machine() -> dict[str, Any]:
@@ -294,6 +477,22 @@ async def main() -> int:
     )
     parser.add_argument("--timeout", type=float, default=1200.0, help="per run, hard limit")
     parser.add_argument("--targets", nargs="+", default=["forumlive", "reference"])
+    parser.add_argument("--engine", choices=("frame", "sio"), default="frame")
+    parser.add_argument("--coalesce-ms", type=float, help="0: off (default: the server's)")
+    parser.add_argument("--coalesce-min-clients", type=int)
+    parser.add_argument("--client-deflate", choices=("on", "off"), default="on")
+    parser.add_argument("--gc", choices=("on", "off"), help="GC tuning (default: the server's)")
+    parser.add_argument("--uvloop", choices=("on", "off"), help="(default: the server's)")
+    parser.add_argument("--search", action="store_true", help="max deliveries/s within p99")
+    parser.add_argument("--search-start", type=float, default=10.0, help="first step msgs/s")
+    parser.add_argument("--search-seconds", type=float, default=5.0)
+    parser.add_argument("--search-steps", type=int, default=12)
+    parser.add_argument("--p99-limit", type=float, default=100.0, help="ms")
+    parser.add_argument(
+        "--overload-capacity",
+        type=float,
+        help="deliveries/s the server carries: offer 3x that with resuming receivers",
+    )
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--load-core", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
@@ -315,7 +514,14 @@ async def main() -> int:
             runs[n] = {}
             for name in args.targets:
                 target = classes[name]()
-                print(f"-- {name}, N={n}, {args.rate} msg/s for {args.seconds} s", flush=True)
+                mode = (
+                    "max-throughput search"
+                    if args.search
+                    else f"overload 3x{args.overload_capacity:.0f} deliveries/s"
+                    if args.overload_capacity
+                    else f"{args.rate} msg/s"
+                )
+                print(f"-- {name}, N={n}, {mode} for {args.seconds} s", flush=True)
                 try:
                     await target.start(n, args, Path(tmp))
                     runs[n][name] = await drive(target, n, args)
@@ -325,13 +531,7 @@ async def main() -> int:
                     continue
                 finally:
                     target.stop()
-                r = runs[n][name]
-                print(
-                    f"   delivered {r['delivered']}/{r['offered_deliveries']}, "
-                    f"p99 {r['latency_ms']['p99']:.1f} ms, "
-                    f"{r['server']['cpu_us_per_delivery'] or 0:.1f} µs/delivery",
-                    flush=True,
-                )
+                print("   " + summary(name, runs[n][name]), flush=True)
     report["runs"] = {str(n): v for n, v in runs.items()}
     report["ratios"] = {
         str(n): {

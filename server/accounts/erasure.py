@@ -59,6 +59,7 @@ class Erasure:
     user_id: int
     anonymous_id: str
     messages_anonymised: int = 0
+    anonymised_seqs: dict[int, list[int]] = field(default_factory=dict)  # session -> chat seqs
     questions_anonymised: int = 0
     rows_deleted: dict[str, int] = field(default_factory=dict)
     references_cleared: dict[str, int] = field(default_factory=dict)
@@ -104,6 +105,7 @@ async def _anonymise_live(s: AsyncSession, user: User, anon: str, report: Erasur
         m.author_public_id = anon
         m.author_name = ANONYMOUS_NAME
         m.text = _scrub(m.text, user.email) or ""
+        report.anonymised_seqs.setdefault(m.session_id, []).append(m.seq)
     report.messages_anonymised = len(messages)
     questions = list(
         await s.scalars(

@@ -5,21 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from sqlalchemy import Select, exists, func, or_, select
 
+from server.api.agenda_cache import cache_key, etag_of, respond
 from server.api.endpoint import Call, endpoint
 from server.api.fields import (
     ActionLine,
-    AwareOrLocal,
-    Day,
     LanguageCode,
+    QueryDateTime,
+    QueryDay,
     Sdg,
     ZoneName,
     is_row_id,
 )
 from server.api.models import ConflictList, EventOut, SessionOut
-from server.appkeys import db_key
+from server.appkeys import agenda_cache_key, db_key
 from server.db.tables import (
     Event,
     Person,
@@ -45,9 +46,11 @@ class AgendaQuery(BaseModel):
 
     event: str | None = Field(default=None, max_length=64, description="event id or slug")
     tz: ZoneName | None = Field(default=None, description="IANA zone for start_local/end_local")
-    day: Day | None = Field(default=None, description="a calendar day in `tz` (else the event's)")
-    date_from: Day | AwareOrLocal | None = Field(default=None, alias="from")
-    date_to: Day | AwareOrLocal | None = Field(default=None, alias="to")
+    day: QueryDay | None = Field(
+        default=None, description="a calendar day in `tz` (else the event's)"
+    )
+    date_from: QueryDay | QueryDateTime | None = Field(default=None, alias="from")
+    date_to: QueryDay | QueryDateTime | None = Field(default=None, alias="to")
     track: str | None = Field(default=None, max_length=64, description="track id or slug")
     type: str | None = Field(default=None, max_length=64, description="session type id or key")
     room: str | None = Field(default=None, max_length=64, description="room id or slug")
@@ -163,8 +166,25 @@ def _filtered(q: AgendaQuery, event: Event) -> Select[tuple[Session]]:
     response=Agenda,
     errors=(404, 422),
 )
-async def agenda(call: Call) -> Agenda:
+async def agenda(call: Call) -> web.Response:
+    # Pre-serialised bytes with an ETag (server/api/agenda_cache.py); common queries cached.
     q: AgendaQuery = call.query
+    cache = call.app[agenda_cache_key]
+    key = cache_key(q) if cache.max_age > 0 else None
+    entry = cache.get(key) if key is not None else None
+    if entry is None:
+        generation = cache.generation
+        body = _AGENDA_JSON.dump_json(await _render(call, q), by_alias=True)
+        if key is None:
+            return respond(call.request, body, etag_of(body))
+        entry = cache.put(key, body, generation)
+    return respond(call.request, entry.body, entry.etag)
+
+
+_AGENDA_JSON = TypeAdapter(Agenda)
+
+
+async def _render(call: Call, q: AgendaQuery) -> Agenda:
     async with call.app[db_key].read() as s:
         event = await current_event(s, q.event)
         stmt = _filtered(q, event)

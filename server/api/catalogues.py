@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.crud import Catalogue, add_catalogue_routes
+from server.api.crud import Catalogue, add_catalogue_routes, patch_schema
 from server.api.fields import Capacity, Id, LongText, Name, Slug
 from server.api.models import RoomOut, SessionTypeOut, TrackOut
 from server.db.tables import Room, SessionType, Track
@@ -25,6 +25,8 @@ class TrackIn(_In):
 
 
 class TrackPatch(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=patch_schema(Track))
+
     slug: Slug | None = None
     name: Name | None = None
     description: LongText | None = None
@@ -40,6 +42,8 @@ class SessionTypeIn(_In):
 
 
 class SessionTypePatch(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=patch_schema(SessionType))
+
     key: Slug | None = None
     name: Name | None = None
     default_duration_min: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
@@ -55,6 +59,8 @@ class RoomIn(_In):
 
 
 class RoomPatch(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=patch_schema(Room))
+
     slug: Slug | None = None
     name: Name | None = None
     capacity: Capacity | None = None

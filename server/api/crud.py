@@ -49,6 +49,27 @@ def refuse_nulls(model: type[Base], changes: dict[str, Any]) -> None:
         )
 
 
+def patch_schema(model: type[Base], null_allowed: tuple[str, ...] = ()) -> Any:
+    """``json_schema_extra`` of a PATCH model: a field ``refuse_nulls`` refuses ``null`` for
+    is documented without ``null`` (it may be left out, not cleared)."""
+    columns = model.__table__.columns
+
+    def drop_null(schema: dict[str, Any]) -> None:
+        for name, prop in schema.get("properties", {}).items():
+            if name not in columns or columns[name].nullable or name in null_allowed:
+                continue
+            branches = [b for b in prop.get("anyOf", ()) if b.get("type") != "null"]
+            if branches and len(branches) < len(prop["anyOf"]):
+                prop.pop("anyOf")
+                prop.pop("default", None)
+                if len(branches) == 1:
+                    prop.update(branches[0])
+                else:
+                    prop["anyOf"] = branches
+
+    return drop_null
+
+
 def _dup(cat: Catalogue, value: Any) -> ApiError:
     return ApiError(
         409,
@@ -63,7 +84,9 @@ def add_catalogue_routes(routes: web.RouteTableDef, cat: Catalogue) -> None:
     item = cat.path + "/{id}"
 
     @routes.get(cat.path)
-    @endpoint(summary=f"List {tag}", tag=tag, query=EventQuery, response=list[cat.out])
+    @endpoint(
+        summary=f"List {tag}", tag=tag, query=EventQuery, response=list[cat.out], errors=(404,)
+    )
     async def list_all(call: Call) -> list[Any]:
         async with call.app[db_key].read() as s:
             event = await current_event(s, call.query.event)

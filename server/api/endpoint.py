@@ -117,7 +117,9 @@ async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "the body must be a JSON object")
     try:
-        return model.model_validate(data)
+        # Strict JSON validation: the body is taken as the OpenAPI document types it (no
+        # 0 for false, no "5" for 5); dates and times stay ISO 8601 strings, as JSON has them.
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise ApiError(
             422, "validation_error", "the body is not valid", _validation_details(exc, "body")

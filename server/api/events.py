@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import select
 
-from server.api.crud import refuse_nulls
+from server.api.crud import patch_schema, refuse_nulls
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
 from server.api.fields import AwareOrLocal, Day, LanguageCode, Name, Slug, ZoneName
@@ -41,7 +41,7 @@ class EventIn(BaseModel):
 
 
 class EventPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=patch_schema(Event))
 
     slug: Slug | None = None
     name: Name | None = None

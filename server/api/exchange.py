@@ -334,7 +334,11 @@ _IMPORT_DOC = (
     auth="organiser",
     query=ImportQuery,
     request_content_type="text/csv",
-    request_schema={"type": "string", "description": "UTF-8 CSV, header row first"},
+    request_schema={
+        "type": "string",
+        "minLength": 1,
+        "description": "UTF-8 CSV, header row first",
+    },
     response=ImportReport,
     errors=(401, 403, 404, 413, 415, 422),
     description=_IMPORT_DOC,

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from server.domain.reference import ACTION_LINES, GENDERS, STAKEHOLDER_GROUPS
 from server.domain.timezones import is_valid_zone
@@ -81,6 +81,20 @@ def _sane_day(value: date) -> date:
     return value
 
 
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _iso_only(value: object) -> object:
+    """Dates and times are ISO 8601 text, as documented: pydantic would otherwise read a
+    number (``to=0.5`` in a query) as seconds since 1970."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("use an ISO 8601 date or date-time, e.g. 2021-05-18 or 2021-05-18T09:00")
+    return value
+
+
 Day = Annotated[date, AfterValidator(_sane_day)]
 # With an offset: that instant; without: the event's (or the viewer's) wall clock.
 AwareOrLocal = Annotated[datetime, AfterValidator(_sane_day)]
+# In a query string (validated laxly, unlike JSON bodies): the same, but never a number.
+QueryDay = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_sane_day)]
+QueryDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_sane_day)]

@@ -117,6 +117,8 @@ class SessionOut(BaseModel):
     seats_taken: int
     waitlisted: int
     version: int
+    # Panel-composition warnings (codes from server.domain.balance), e.g. "no_woman_speaker".
+    warnings: list[str] = []
 
 
 class UserOut(BaseModel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import TypeAdapter
@@ -12,6 +13,22 @@ from server.api.endpoint import Call, EndpointSpec, endpoint, spec_of
 
 _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+_PAGE_ROUTE = "__page_route__"
+PageHandler = TypeVar("PageHandler", bound=Callable[[web.Request], Awaitable[web.StreamResponse]])
+
+
+def page_route(handler: PageHandler) -> PageHandler:
+    """Mark a handler as a browser page (HTML), which the API document leaves out.
+
+    Only outside ``/api/``: a page-marked handler under ``/api/`` still counts as
+    an undocumented API route, so the mark cannot hide one.
+    """
+    setattr(handler, _PAGE_ROUTE, True)
+    return handler
+
+
+def _is_page(handler: object, path: str) -> bool:
+    return getattr(handler, _PAGE_ROUTE, False) is True and not path.startswith("/api/")
 
 
 def documented_routes(
@@ -25,7 +42,7 @@ def documented_routes(
             continue
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter")
-        if path is None or path.startswith("/socket.io"):
+        if path is None or path.startswith("/socket.io") or _is_page(route.handler, path):
             continue
         spec = spec_of(route.handler)
         if spec is None:
@@ -77,8 +94,9 @@ def build_openapi(app: web.Application, title: str, version: str) -> dict[str, A
         if spec.description:
             op["description"] = spec.description
         for name in _PARAM.findall(path):
+            kind = "integer" if name == "id" or name.endswith("_id") else "string"
             op["parameters"].append(
-                {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+                {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
             )
         if spec.query is not None:
             qschema = spec.query.model_json_schema(ref_template=_REF, by_alias=True)
@@ -101,17 +119,26 @@ def build_openapi(app: web.Application, title: str, version: str) -> dict[str, A
                     "application/json": {"schema": schemas[((method, path, "body"), "validation")]}
                 },
             }
+        elif spec.request_content_type is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    spec.request_content_type: {"schema": spec.request_schema or {"type": "string"}}
+                },
+            }
         if spec.response is None:
             op["responses"][str(spec.status)] = {"description": "done, no content"}
         else:
             schema = schemas[((method, path, "response"), "serialization")]
-            op["responses"][str(spec.status)] = {
-                "description": "success",
-                "content": {spec.produces: {"schema": schema}},
-            }
+            content = {spec.produces: {"schema": schema}}
+            for alternative in spec.alternative_produces:
+                content[alternative] = {"schema": {"type": "string"}}
+            op["responses"][str(spec.status)] = {"description": "success", "content": content}
         errors = set(spec.errors)
         if spec.body is not None:
             errors |= {400, 413, 415, 422}
+        if spec.request_content_type is not None:
+            errors |= {400, 413, 415}
         if spec.query is not None:
             errors.add(422)
         if spec.auth not in ("public", "optional"):
@@ -123,7 +150,9 @@ def build_openapi(app: web.Application, title: str, version: str) -> dict[str, A
                 "description": "error",
                 "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
             }
-        if spec.auth not in ("public", "optional"):
+        if spec.auth == "token":
+            op["security"] = [{"bearer": []}]
+        elif spec.auth not in ("public", "optional"):
             op["security"] = [{"bearer": []}, {"cookie": []}]
         paths.setdefault(path, {})[method.lower()] = op
 

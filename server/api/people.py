@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from server.api.crud import refuse_nulls
+from server.api.crud import patch_schema, refuse_nulls
 from server.api.endpoint import Call, endpoint
 from server.api.errors import ApiError
 from server.api.fields import Country, Gender, Id, LongText, Name, StakeholderGroup
@@ -31,7 +31,10 @@ class PersonIn(BaseModel):
 
 
 class PersonPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # null clears the organisation (update_person), so it stays nullable in the spec.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=patch_schema(Person, null_allowed=("organisation",))
+    )
 
     name: Name | None = None
     organisation: Name | None = None

@@ -30,6 +30,8 @@ from server.programme.sessions import SessionFields, write_session
 from server.programme.signups import lock_session, promote
 
 routes = web.RouteTableDef()
+# Digits only: ``PATCH /api/v1/sessions/1.ics`` is the calendar route's (405), not session "1.ics".
+SESSION_PATH = "/api/v1/sessions/{id:[0-9]+}"
 
 _LIST_LIMIT = 50
 
@@ -124,7 +126,7 @@ async def create_session(call: Call) -> SessionOut:
     return out
 
 
-@routes.get("/api/v1/sessions/{id}")
+@routes.get(SESSION_PATH)
 @endpoint(
     summary="Get a session",
     tag="sessions",
@@ -138,7 +140,7 @@ async def get_session(call: Call) -> SessionOut:
         return await render_one(s, row, call.query.tz)
 
 
-@routes.patch("/api/v1/sessions/{id}")
+@routes.patch(SESSION_PATH)
 @endpoint(
     summary="Update, move or re-panel a session (409 on conflicts)",
     tag="sessions",
@@ -187,7 +189,7 @@ async def cancel_session(call: Call) -> SessionOut:
     return out
 
 
-@routes.delete("/api/v1/sessions/{id}")
+@routes.delete(SESSION_PATH)
 @endpoint(
     summary="Delete a session", tag="sessions", auth="organiser", status=204, errors=(401, 403, 404)
 )

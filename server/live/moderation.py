@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 from sqlalchemy import delete, select, update
 
+from server.api.fields import MAX_ID
 from server.db.tables_live import ChatMessage, LiveRoom, Mute
 from server.live import audit, errors, people
 from server.live.errors import LiveError
@@ -52,7 +53,7 @@ BANNED_MESSAGE = "you have been removed from this session"
 
 
 class MessageRef(Payload):
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_ID)  # a bigger number is no message (and overflows SQL)
 
 
 class MuteBody(Payload):
@@ -68,7 +69,10 @@ class PersonRef(Payload):
 class BanBody(Payload):
     public_id: str = Field(min_length=1, max_length=64)
     reason: str = Field(default="", max_length=500)
-    minutes: int | None = Field(default=None, ge=1, description="None: for the whole session")
+    # At most ~19 years: anything longer would overflow the date arithmetic.
+    minutes: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="None: for the whole session"
+    )
 
 
 class SlowMode(Payload):

@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.api.fields import MAX_ID
 from server.db.engine import Database
 from server.db.tables_live import Poll, PollOption, PollVote
 from server.live import audit, errors
@@ -115,11 +116,11 @@ class CreatePoll(Payload):
 
 
 class PollRef(Payload):
-    poll_id: int = Field(ge=1)
+    poll_id: int = Field(ge=1, le=MAX_ID)  # a bigger number is no row (and overflows SQL)
 
 
 class Vote(PollRef):
-    option_id: int = Field(ge=1)
+    option_id: int = Field(ge=1, le=MAX_ID)
 
 
 @dataclass(eq=False)

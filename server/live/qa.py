@@ -10,6 +10,7 @@ from pydantic import Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.api.fields import MAX_ID
 from server.db.tables_live import Question, QuestionVote
 from server.live import audit, errors
 from server.live.errors import LiveError
@@ -63,7 +64,7 @@ class Ask(Payload):
 
 
 class QuestionRef(Payload):
-    question_id: int = Field(ge=1)
+    question_id: int = Field(ge=1, le=MAX_ID)  # a bigger number is no row (and overflows SQL)
 
 
 class Answer(QuestionRef):

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from server.appkeys import pusher_key, settings_key, sio_key
 from server.live.agenda import AgendaNamespace
-from server.live.engine.setup import install_engine, make_manager
+from server.live.engine.setup import close_engine, install_engine, make_manager
 from server.live.namespace import LiveNamespace
 from server.live.push import Pusher
 from server.live.services import live_ctx
@@ -53,3 +53,4 @@ def attach_sio(app: web.Application) -> None:
 async def sio_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[sio_key].shutdown()
+    await close_engine(app[sio_key])

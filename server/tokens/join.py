@@ -24,7 +24,7 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from server.api.errors import ApiError, not_found
-from server.appkeys import blocklist_key, db_key, keyring_key, settings_key
+from server.appkeys import blocklist_key, db_key, keyring_key, metrics_key, settings_key
 from server.db.tables import Session, SessionType, Signup, User
 from server.db.tables_tokens import Ban
 from server.programme.roles import role_in_session
@@ -216,7 +216,11 @@ async def current_signer(app: web.Application, exp: int) -> Signer:
 
 async def sign_grant(app: web.Application, grant: Grant) -> IssuedToken:
     signer = await current_signer(app, grant.exp)
-    return sign_join_token(signer, app[settings_key].token_issuer, grant, int(time.time()))
+    issued = sign_join_token(signer, app[settings_key].token_issuer, grant, int(time.time()))
+    metrics = app.get(metrics_key)  # absent in apps built without create_app (benchmarks)
+    if metrics is not None:
+        metrics.join_tokens.labels(grant.role).inc()
+    return issued
 
 
 async def _facts(app: web.Application, user: User, session_id: int, now: datetime) -> JoinFacts:

@@ -144,6 +144,10 @@ export function createLive(sessionId, grant) {
     'mod:action': (entry) => store.set((s) => ({ audit: [entry, ...s.audit].slice(0, 200) })),
     'session:state': (data) => data.session_id === sessionId && store.set({ state: data }),
     'stream:health': (data) => store.set((s) => ({ health: { ...s.health, [data.channel]: data.status } })),
+    // The coalesced form (busy rooms, docs/protocol.md): [[event, data], ...] in send order.
+    batch: (items) => {
+      for (const [name, data] of Array.isArray(items) ? items : []) handlers[name]?.(data);
+    },
   };
 
   async function request(event, payload = {}) {

@@ -1,0 +1,144 @@
+"""The public agenda as pre-serialised bytes: ETag, ``If-None-Match`` → 304, ``Cache-Control``.
+
+Most agenda requests are the same few queries (the whole programme, a day, a track),
+asked by every visitor and again by every open page after each push. The response
+for such a query is rendered once, kept as the JSON bytes with a strong ETag, and
+served from memory until something changes:
+
+- a programme change on this node (``app[programme_changes_key]``),
+- any push to the ``/agenda`` namespace, which every node's Socket.IO manager sees
+  (programme changes made on another node, lifecycle transitions by any scheduler,
+  over Redis in cluster mode),
+- at the latest ``agenda_cache_seconds`` after rendering, a safety net for edits that
+  send no notice (renaming a person or a room, a new event).
+
+The key is the normalised query (the validated fields that differ from their
+defaults). Free-text searches (``q``, ``speaker``) are not kept. Every response —
+cached or not — carries an ETag, so a browser revalidates with a 304 and no body.
+``Cache-Control: no-cache`` lets browsers and proxies store it but ask every time:
+the agenda must never be shown stale after a push said it changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from server.appkeys import agenda_cache_key, programme_changes_key, settings_key, sio_key
+from server.live.engine.manager import FrameManager
+from server.live.engine.wire import start_manager
+from server.names import AGENDA_NAMESPACE, EV_AGENDA_CHANGED, EV_SESSION_STATE
+from server.programme.changes import SessionChange
+
+CACHE_CONTROL = "public, no-cache"
+_UNCACHED_FIELDS = frozenset({"q", "speaker"})  # free text: too many distinct values
+_MAX_ENTRIES = 256
+AGENDA_EVENTS = frozenset({EV_AGENDA_CHANGED, EV_SESSION_STATE})  # what changes the agenda
+
+Key = tuple[tuple[str, str], ...]
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 §13.1.2: weak comparison, a list of tags, or ``*``."""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def respond(request: web.Request, body: bytes, etag: str) -> web.Response:
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if matches(request.headers.get("If-None-Match"), etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="application/json", headers=headers)
+
+
+def cache_key(query: BaseModel) -> Key | None:
+    """The normalised query, or None when this query is not worth keeping."""
+    fields: dict[str, Any] = query.model_dump(exclude_defaults=True)
+    if _UNCACHED_FIELDS & fields.keys():
+        return None
+    return tuple(sorted((name, str(value)) for name, value in fields.items()))
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    etag: str
+    made_at: float
+
+
+class AgendaCache:
+    def __init__(self, max_age: float, max_entries: int = _MAX_ENTRIES) -> None:
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self.generation = 0  # bumped by every invalidation
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Key) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry.made_at > self.max_age:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: Key, body: bytes, generation: int) -> Entry:
+        """Keep ``body`` unless the agenda changed while it was being rendered."""
+        entry = Entry(body, etag_of(body), time.monotonic())
+        if generation == self.generation:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return entry
+
+    def invalidate(self, *_: Any) -> None:
+        self.generation += 1
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+async def agenda_cache_ctx(app: web.Application) -> AsyncIterator[None]:
+    max_age = app[settings_key].agenda_cache_seconds
+    cache = AgendaCache(max_age)
+    app[agenda_cache_key] = cache
+
+    async def on_change(change: SessionChange) -> None:
+        cache.invalidate()
+
+    def on_push(event: str, room: Any) -> None:
+        if event in AGENDA_EVENTS:
+            cache.invalidate()
+
+    changes = app[programme_changes_key]
+    changes.subscribe(on_change)
+    manager = app[sio_key].manager
+    if isinstance(manager, FrameManager):
+        manager.watch(AGENDA_NAMESPACE, on_push)
+        start_manager(app[sio_key])  # listening to Redis before the first websocket arrives
+    try:
+        yield
+    finally:
+        changes.unsubscribe(on_change)
+        if isinstance(manager, FrameManager):
+            manager.unwatch(AGENDA_NAMESPACE, on_push)

@@ -1,0 +1,79 @@
+"""Runtime of the server processes: uvloop, and the collector tuned after start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvloop
+
+from server.live.engine.runtime import use_uvloop
+from tests.live.support import free_port
+
+
+@pytest.fixture
+def restore_policy() -> Iterator[None]:
+    policy = asyncio.get_event_loop_policy()
+    thresholds = gc.get_threshold()
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop_policy(policy)
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def test_uvloop_only_when_asked(restore_policy: None) -> None:
+    assert use_uvloop(False) is False
+    assert not isinstance(asyncio.get_event_loop_policy(), uvloop.EventLoopPolicy)
+    assert use_uvloop(True) is True
+    loop = asyncio.new_event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
+@pytest.mark.slow
+def test_forumlive_serve_runs_on_uvloop_with_the_gc_tuned(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "FORUMLIVE_LOG_LEVEL": "INFO", "FORUMLIVE_LOG_FORMAT": "console"}
+    forumlive = str(Path(sys.executable).with_name("forumlive"))
+    proc = subprocess.Popen(
+        [forumlive, "serve", "--no-scheduler", "--port", str(port), "--data-dir", str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "runtime:" in line:
+                break
+            assert time.monotonic() < deadline, "no runtime line in time"
+        else:
+            pytest.fail(f"forumlive serve ended: {proc.wait()}")
+        assert "uvloop" in line
+        # CPython's own defaults, read from a fresh interpreter: libraries loaded into this
+        # test process (hypothesis, schemathesis) may have changed ours.
+        fresh = subprocess.run(
+            [sys.executable, "-c", "import gc; print(gc.get_threshold())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert f"thresholds {fresh}" in line  # unchanged by forumlive (see runtime.py)
+        frozen = int(line.split("gc: ")[1].split()[0])
+        assert frozen > 10_000  # modules, the app, the ORM metadata …
+    finally:
+        proc.terminate()
+        proc.wait(20)
