@@ -52,7 +52,7 @@ class TransitionOut(BaseModel):
     at: datetime
     due_at: datetime | None = Field(description="when the programme said it was due (timers)")
     cause: str = Field(description="timer | catch-up | moderator")
-    action: str = Field(description="advance | start_early | extend | end_now")
+    action: str = Field(description="advance | start_early | extend | end_now | cancel")
     by: ActorOut | None = Field(description="the moderator or organiser who acted")
     fencing_token: int | None = Field(description="the scheduler leader's token (cluster mode)")
     detail: dict[str, Any]

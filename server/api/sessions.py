@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,7 @@ from server.api.fields import (
 from server.api.models import SessionOut
 from server.appkeys import db_key, programme_changes_key
 from server.db.tables import Event, Session, Track
+from server.db.tables_scheduler import SessionTransition
 from server.exchange.mails import send_promotions
 from server.programme.changes import ChangeKind, SessionChange
 from server.programme.lookup import get_or_404, get_reference
@@ -181,6 +184,19 @@ async def cancel_session(call: Call) -> SessionOut:
         if row.state == "ended":
             raise ApiError(409, "already_ended", "an ended session cannot be cancelled")
         if row.state != "cancelled":
+            # Recorded like every lifecycle change: who, from which state, when.
+            s.add(
+                SessionTransition(
+                    session_id=row.id,
+                    from_state=row.state,
+                    to_state="cancelled",
+                    at=datetime.now(UTC),
+                    cause="moderator",
+                    action="cancel",
+                    by_user_id=call.signed_in.id,
+                    detail={},
+                )
+            )
             row.state = "cancelled"
             row.version += 1
             await s.flush()
