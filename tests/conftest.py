@@ -8,9 +8,13 @@ default is SQLite. A missing PostgreSQL makes the run fail, never skip.
 from __future__ import annotations
 
 import os
+import sys
 
 # Before any server import: argon2's cheapest parameters for the thousands of test logins.
 os.environ.setdefault("FORUMLIVE_INSECURE_FAST_HASHING", "1")
+# The processes tests start (`forumlive` above all) must be this
+# interpreter's, not another install found first on the PATH (a pyenv shim, say).
+os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
 
 import asyncio
 import shutil
@@ -38,6 +42,54 @@ PG_URL = os.environ.get(
 
 def pytest_report_header() -> str:
     return f"forumlive test database: {TEST_DB}"
+
+
+# Fixtures that hand a test the run's database (FORUMLIVE_TEST_DB): a test whose fixtures
+# reach none of them, and whose files never read FORUMLIVE_TEST_DB, runs the same code
+# whatever that variable says.
+DATABASE_FIXTURES = frozenset({"migrated_database", "database_url", "cli_db"})
+TESTS_ROOT = Path(__file__).parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that reach the FORUMLIVE_TEST_DB database (the second "
+        "database pass of tests/run.sh: the others already ran, unchanged, in the first)",
+    )
+
+
+def _reads_test_db(path: Path, seen: dict[Path, bool]) -> bool:
+    if path not in seen:
+        seen[path] = path.is_file() and "TEST_DB" in path.read_text()
+    return seen[path]
+
+
+def reaches_database(item: pytest.Item, seen: dict[Path, bool]) -> bool:
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    path = Path(str(item.fspath))
+    if _reads_test_db(path, seen):
+        return True
+    folder = path.parent
+    while folder != TESTS_ROOT and TESTS_ROOT in folder.parents:
+        if _reads_test_db(folder / "conftest.py", seen):
+            return True
+        folder = folder.parent
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    seen: dict[Path, bool] = {}
+    keep, dropped = [], []
+    for item in items:
+        (keep if reaches_database(item, seen) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 async def _migrate(url: str) -> None:
