@@ -43,6 +43,11 @@ def revoked_subject_key(session_id: int, user_public_id: str) -> str:
     return f"{TOKENS_PREFIX}revoked:subject:{session_id}:{user_public_id}"
 
 
+def revoked_person_key(digest: str) -> str:
+    """-> iat cutoff for every token of one erased person (``person_digest`` of the id)."""
+    return f"{TOKENS_PREFIX}revoked:person:{digest}"
+
+
 def revoked_session_key(session_id: int) -> str:
     """-> iat cutoff for everyone's tokens of the session (cancelled, deleted)."""
     return f"{TOKENS_PREFIX}revoked:session:{session_id}"

@@ -30,6 +30,7 @@ from server.db.tables_live import ChatMessage
 from server.exchange.mails import send_promotions
 from server.live.rooms import message_wire
 from server.names import SESSION_COOKIE
+from server.tokens.revocation import revoke_person
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -105,7 +106,8 @@ async def _leave_live_rooms(call: Call, report: Erasure) -> None:
         "Removes your personal data: account, logins, stars, sign-ups (your seats go to the "
         "waitlist), calendar feed, votes, hands. Chat messages and questions stay in their "
         f"rooms, anonymised as “{ANONYMOUS_NAME}”. A linked programme entry is unlinked (it "
-        "is the organisers' record of the programme). 409 last_organiser: the only organiser "
+        "is the organisers' record of the programme). Join tokens already issued stop "
+        "working at once. 409 last_organiser: the only organiser "
         "cannot erase the account."
     ),
     tag="me",
@@ -126,6 +128,8 @@ async def erase(call: Call) -> web.Response:
         raise ApiError(401, "unauthorized", "this account no longer exists")
     await _leave_live_rooms(call, report)
     await forget_outside_database(call.app, report)
+    # After the forgetting, which clears Redis keys named by the public id.
+    await revoke_person(call.app, user_public_id=report.public_id, reason="account erased")
     for session_id, promoted in report.promoted.items():
         await send_promotions(call.app, session_id, promoted)
     log.info(

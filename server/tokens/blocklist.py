@@ -8,6 +8,7 @@ pub/sub (cluster) or straight from the revoking call (embedded).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import deque
@@ -15,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-ChangeKind = Literal["jti", "subject", "session", "ban", "unban"]
-_KINDS = frozenset({"jti", "subject", "session", "ban", "unban"})
+ChangeKind = Literal["jti", "subject", "session", "person", "ban", "unban"]
+_KINDS = frozenset({"jti", "subject", "session", "person", "ban", "unban"})
 # Changes applied this recently are re-applied over a resync snapshot, which may have
 # been read before they were committed.
 _RECENT_SECONDS = 120.0
@@ -28,7 +29,8 @@ class Change:
     session_id: int | None = None
     user_public_id: str | None = None
     jti: str | None = None
-    cutoff: int | None = None  # subject/session: tokens with iat <= cutoff are revoked
+    # person: user_public_id holds person_digest(public id), not the id itself
+    cutoff: int | None = None  # subject/session/person: tokens with iat <= cutoff are revoked
     until: int | None = None  # ban: epoch seconds, None for the whole session
     expires: int = 0  # epoch seconds after which no token this matches is alive
 
@@ -43,11 +45,18 @@ class Change:
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
 
 
+def person_digest(user_public_id: str) -> str:
+    """What a person-wide revocation is stored under: an erased account's public id must
+    be gone from the database and Redis, yet the tokens it still holds must not verify."""
+    return hashlib.sha256(f"forumlive:erased:{user_public_id}".encode()).hexdigest()[:32]
+
+
 class Blocklist:
     def __init__(self) -> None:
         self._jtis: dict[str, int] = {}
         self._subjects: dict[tuple[str, int], tuple[int, int]] = {}  # -> (cutoff, expires)
         self._sessions: dict[int, tuple[int, int]] = {}
+        self._people: dict[str, tuple[int, int]] = {}  # person_digest -> (cutoff, expires)
         self._bans: dict[tuple[str, int], int | None] = {}
         self._recent: deque[tuple[float, Change]] = deque()
 
@@ -60,7 +69,12 @@ class Blocklist:
         if cut is not None and iat <= cut[0]:
             return True
         cut = self._sessions.get(sid)
-        return cut is not None and iat <= cut[0]
+        if cut is not None and iat <= cut[0]:
+            return True
+        if self._people:  # erased accounts: rare, so the digest is only taken when one exists
+            cut = self._people.get(person_digest(sub))
+            return cut is not None and iat <= cut[0]
+        return False
 
     def is_banned(self, sub: str, sid: int, now: float | None = None) -> bool:
         key = (sub, sid)
@@ -85,6 +99,8 @@ class Blocklist:
             _raise_cutoff(self._subjects, (c.user_public_id, c.session_id), c)
         elif c.kind == "session" and c.session_id is not None:
             _raise_cutoff(self._sessions, c.session_id, c)
+        elif c.kind == "person" and c.user_public_id:
+            _raise_cutoff(self._people, c.user_public_id, c)
         elif c.kind == "ban" and c.user_public_id and c.session_id is not None:
             self._bans[(c.user_public_id, c.session_id)] = c.until
         elif c.kind == "unban" and c.user_public_id and c.session_id is not None:
@@ -94,6 +110,7 @@ class Blocklist:
         """Become ``snapshot`` (read from the database after monotonic time ``started``),
         plus whatever was applied since, which the snapshot may not have seen."""
         self._jtis, self._subjects, self._sessions, self._bans = {}, {}, {}, {}
+        self._people = {}
         for change in snapshot:
             self._apply(change)
         for stamp, change in self._recent:
@@ -104,10 +121,12 @@ class Blocklist:
         self._jtis = {k: v for k, v in self._jtis.items() if v >= now}
         self._subjects = {k: v for k, v in self._subjects.items() if v[1] >= now}
         self._sessions = {k: v for k, v in self._sessions.items() if v[1] >= now}
+        self._people = {k: v for k, v in self._people.items() if v[1] >= now}
         self._bans = {k: v for k, v in self._bans.items() if v is None or v >= now}
 
     def __len__(self) -> int:
-        return len(self._jtis) + len(self._subjects) + len(self._sessions) + len(self._bans)
+        tables = (self._jtis, self._subjects, self._sessions, self._people, self._bans)
+        return sum(len(t) for t in tables)
 
 
 def _raise_cutoff(table: dict[Any, tuple[int, int]], key: Any, c: Change) -> None:

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from aiohttp import web
 from redis.exceptions import RedisError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.appkeys import blocklist_key, db_key, redis_key, settings_key
@@ -32,12 +32,13 @@ from server.names import (
     TOKENS_CHANNEL,
     ban_key,
     revoked_jti_key,
+    revoked_person_key,
     revoked_session_key,
     revoked_subject_key,
 )
 from server.programme.changes import SessionChange
 from server.programme.roles import role_in_session
-from server.tokens.blocklist import Change
+from server.tokens.blocklist import Change, person_digest
 from server.tokens.rules import signup_grants_access
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ async def _share(app: web.Application, changes: Sequence[Change]) -> None:
                     pipe.set(key, c.cutoff or 0, exat=expires)
                 elif c.kind == "session" and c.session_id is not None:
                     pipe.set(revoked_session_key(c.session_id), c.cutoff or 0, exat=expires)
+                elif c.kind == "person" and c.user_public_id:
+                    pipe.set(revoked_person_key(c.user_public_id), c.cutoff or 0, exat=expires)
                 elif c.kind == "ban" and c.user_public_id and c.session_id is not None:
                     pipe.set(ban_key(c.session_id, c.user_public_id), c.until or 0, exat=expires)
                 elif c.kind == "unban" and c.user_public_id and c.session_id is not None:
@@ -132,6 +135,34 @@ async def revoke_session(app: web.Application, session_id: int, reason: str) -> 
     """Revokes every token issued so far for one session, whoever holds it."""
     now = datetime.now(UTC)
     change = await _store_cutoff(app, "session", session_id, None, reason, now)
+    await _share(app, [change])
+
+
+async def revoke_person(app: web.Application, *, user_public_id: str, reason: str) -> None:
+    """Revokes every token issued so far to one person, for every session: an erased
+    account's tokens stop at once instead of at their expiry. Stored under
+    ``person_digest``, so the erased public id itself is kept nowhere."""
+    now = datetime.now(UTC)
+    async with app[db_key].read() as s:
+        last_end = await s.scalar(select(func.max(Session.end_utc)))
+    grace = timedelta(minutes=app[settings_key].join_grace_minutes)
+    # A token's expiry is its session's end (as it was when issued) plus grace; a session
+    # since moved or deleted is covered by the same long horizon as a deleted session.
+    expires = max(now + _DELETED_HORIZON, (last_end or now) + grace + _HORIZON_MARGIN)
+    cutoff = now.replace(microsecond=0)
+    digest = person_digest(user_public_id)
+    async with app[db_key].write() as s:
+        s.add(
+            RevokedToken(
+                scope="person",
+                user_public_id=digest,
+                iat_cutoff=cutoff,
+                expires_at=expires,
+                reason=reason[:32],
+                created_at=now,
+            )
+        )
+    change = Change("person", user_public_id=digest, cutoff=_epoch(cutoff), expires=_epoch(expires))
     await _share(app, [change])
 
 
@@ -282,7 +313,8 @@ async def shared_verdict(
             pipe.exists(revoked_jti_key(jti))
             pipe.get(revoked_subject_key(sid, sub))
             pipe.get(revoked_session_key(sid))
-            banned, jti_hit, subject_cut, session_cut = await pipe.execute()
+            pipe.get(revoked_person_key(person_digest(sub)))
+            banned, jti_hit, subject_cut, session_cut, person_cut = await pipe.execute()
     except (RedisError, OSError) as exc:
         log.warning("revocation check fell back to memory: Redis did not answer (%s)", exc)
         return None
@@ -290,7 +322,7 @@ async def shared_verdict(
         return "banned"
     if jti_hit:
         return "revoked"
-    for cut in (subject_cut, session_cut):
+    for cut in (subject_cut, session_cut, person_cut):
         if cut is not None and iat <= int(cut):
             return "revoked"
     return None

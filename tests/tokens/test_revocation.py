@@ -17,9 +17,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from server.app import create_app
-from server.appkeys import blocklist_key, keyring_key, redis_key
+from server.appkeys import blocklist_key, db_key, keyring_key, redis_key
+from server.db.tables_tokens import RevokedToken
 from server.names import ban_key
 from server.settings import Settings
 from server.tokens.blocklist import Blocklist
@@ -133,6 +135,34 @@ async def test_revocations_survive_a_restart(aiohttp_client: Any, settings: Sett
     second = await aiohttp_client(create_app(settings))  # a fresh process: only the DB remembers
     assert await _code(second.app, token, s["id"]) == "revoked"
     assert await _code(second.app, banned_token, s["id"]) == "banned"
+
+
+async def test_an_erased_account_s_tokens_stop_at_once_even_after_a_restart(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    first = await aiohttp_client(create_app(settings))
+    live = await Live(Factory(first)).setup()
+    one = await live.session(timedelta(minutes=5), kind="broadcast")
+    two = await live.session(timedelta(minutes=5), kind="broadcast")
+    user, other = await live.factory.user(), await live.factory.user()
+    held = [(await live.token(user, s["id"]), s["id"]) for s in (one, two)]
+    others = await live.token(other, one["id"])
+    for token, sid in held:
+        assert await _code(first.app, token, sid) is None
+    r = await first.delete("/api/v1/me", headers=user["headers"])
+    assert r.status == 200, await r.text()
+    for token, sid in held:
+        assert await _code(first.app, token, sid) == "revoked"
+    assert await _code(first.app, others, one["id"]) is None  # only that person
+    # Kept under a digest: the erased public id is stored nowhere.
+    async with first.app[db_key].read() as s:
+        kept = list(await s.scalars(select(RevokedToken.user_public_id)))
+    assert user["public_id"] not in kept and len(kept) == 1
+    await first.close()
+    second = await aiohttp_client(create_app(settings))  # only the database remembers
+    for token, sid in held:
+        assert await _code(second.app, token, sid) == "revoked"
+    assert await _code(second.app, others, one["id"]) is None
 
 
 def test_blocklist_resync_keeps_changes_the_snapshot_missed() -> None:
