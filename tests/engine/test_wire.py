@@ -11,7 +11,7 @@ import pytest
 from server.appkeys import sio_key
 from server.live.engine.link import Link
 from server.live.engine.setup import engine_of
-from server.live.engine.wire import EngineioShapeError, check_engineio_shape
+from server.live.engine.wire import EngineioShapeError, Handshake, check_engineio_shape
 from server.live.fanout import SioFanout, make_fanout
 from server.names import session_room
 from tests.engine.rawws import RawWebSocket
@@ -148,3 +148,51 @@ async def test_one_pinger_keeps_live_clients_and_drops_silent_ones(
     ]
     assert per_socket == []  # no sleeping task per connection
     silent.close()
+
+
+def _http_handler_tasks() -> int:
+    names = ("RequestHandler.start", "RequestHandler._handle_request")
+    return sum(1 for t in asyncio.all_tasks() if getattr(t.get_coro(), "__qualname__", "") in names)
+
+
+async def test_a_live_connection_keeps_no_http_handler_after_the_handshake(
+    stage: Stage, peers: Peers
+) -> None:
+    """The memory of a connection: aiohttp's request, handler and tasks go at the handshake."""
+    sio = stage.client.app[sio_key]
+    await peers.join(name="Warm")  # the test client's own HTTP connections exist by now
+    await asyncio.sleep(0.1)
+    before = _http_handler_tasks()
+    joined = [await peers.join(name=f"P{i}") for i in range(3)]
+    await asyncio.sleep(0.1)
+    assert _http_handler_tasks() == before  # no handler task, no coroutine chain, per socket
+    for eio_sid in list(sio.eio.sockets):
+        request = sio.environ[eio_sid]["aiohttp.request"]
+        assert isinstance(request, Handshake) and request.app is stage.client.app
+    await joined[0].ok("chat:send", {"text": "still read and answered"})
+    for peer in joined:
+        assert (await peer.next("chat:message"))[-1]["text"] == "still read and answered"
+
+
+async def test_websocket_pings_are_answered_and_a_client_close_is_returned(stage: Stage) -> None:
+    ws = await RawWebSocket.open(stage.url())
+    try:
+        await ws.join_live(await stage.quick_token(await stage.quick_user("Pinging")))
+        mask = b"\x01\x02\x03\x04"
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(b"hi"))
+        ws.writer.write(bytes((0x89, 0x80 | 2)) + mask + body)  # a masked PING "hi"
+        while True:
+            first, payload = await ws.frame()
+            if first == 0x8A:
+                assert payload == b"hi"
+                break
+        close = bytes(b ^ mask[i % 4] for i, b in enumerate(b"\x03\xe8"))
+        ws.writer.write(bytes((0x88, 0x80 | 2)) + mask + close)  # CLOSE 1000
+        while True:
+            first, payload = await ws.frame()
+            if first == 0x88:
+                assert int.from_bytes(payload[:2], "big") == 1000
+                break
+        assert await ws.reader.read() == b""  # and the server closed the TCP connection
+    finally:
+        ws.close()

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,8 @@ class Engine:
         self._cuts_logged = 0
         self._closing: dict[str, asyncio.Future[None]] = {}  # polling connections being cut
         self._cut_log_at = 0.0
+        self._tasks: set[asyncio.Task[Any]] = set()  # short-lived work of the wire protocols
+        self.wire_sink: Any = None  # wire._Sink: where every connection's frames are parsed to
 
     # -- links ----------------------------------------------------------------------------
 
@@ -100,6 +102,17 @@ class Engine:
         )
         self.links[sid] = link
         return link
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run ``coro`` in a task kept referenced until it ends (errors are logged)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("engine task failed", exc_info=task.exception())
 
     def drop_link(self, link: Link) -> None:
         link.detach()

@@ -35,7 +35,6 @@ _OPEN, _CUT, _CLOSED = 0, 1, 2
 
 class Link:
     __slots__ = (
-        "_closer",
         "_on_cut",
         "_state",
         "cut_grace",
@@ -61,14 +60,13 @@ class Link:
     ) -> None:
         self.sid = sid  # the Engine.IO session id
         self.transport = transport
-        self.ws = ws  # aiohttp's WebSocketResponse: closing goes through it
+        self.ws = ws  # the connection's wire protocol: ``ws.close()`` sends the close frame
         self.limit = limit
         self.wbits = wbits  # permessage-deflate window bits, 0 when not negotiated
         self.deflate_min = deflate_min
         self.cut_grace = cut_grace
         self._on_cut = on_cut
         self._state = _OPEN
-        self._closer: asyncio.Task[Any] | None = None
 
     @property
     def open(self) -> bool:
@@ -136,14 +134,8 @@ class Link:
         raise RuntimeError("a websocket link is never polled")
 
     def _close_websocket(self) -> None:
-        if self._closer is not None or self._state == _CLOSED:
+        if self._state == _CLOSED:
             return
         self._state = _CLOSED
-        # aiohttp's close sends the close frame and stops the reader; the read loop ends.
-        self._closer = asyncio.ensure_future(self.ws.close())
-        self._closer.add_done_callback(_swallow)
-
-
-def _swallow(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()  # the peer may be gone already: nothing to report
+        # A close frame behind everything written; the transport closes on the reply.
+        self.ws.close()
