@@ -12,6 +12,7 @@ from scheduler.embedded import programme_feed_ctx, scheduler_ctx
 from server.accounts.throttle import MemoryThrottle, RedisThrottle
 from server.api import (
     agenda,
+    attendance,
     auth,
     captions,
     catalogues,
@@ -43,6 +44,7 @@ from server.appkeys import (
 )
 from server.db.engine import Database, make_engine
 from server.db.migrate import upgrade
+from server.live.attendance import attendance_ctx
 from server.live.sio import attach_sio
 from server.mail import mailer_ctx
 from server.names import LOGIN_THROTTLE_PREFIX, REGISTER_RATE_PREFIX
@@ -133,6 +135,7 @@ def create_app(settings: Settings, scheduler: bool = False) -> web.Application:
     app.cleanup_ctx.append(tokens_ctx)  # join-token keys, revocations (needs db, redis)
     app.cleanup_ctx.append(mailer_ctx)
     attach_sio(app)
+    app.cleanup_ctx.append(attendance_ctx)  # after live_ctx: samples presence for the reports
     app.on_shutdown.append(send_live_clients_away)  # SIGTERM: clients reconnect elsewhere
     app.cleanup_ctx.append(programme_feed_ctx)  # agenda:changed pushes, Redis re-plan notices
     app.cleanup_ctx.append(agenda_cache_ctx)  # the public agenda as pre-serialised bytes
@@ -148,6 +151,7 @@ def create_app(settings: Settings, scheduler: bool = False) -> web.Application:
         sessions,
         agenda,
         reports,
+        attendance,
         participation,
         privacy,
         users,

@@ -21,8 +21,9 @@ from server.streaming.relay import Relay
 from server.tokens.blocklist import Blocklist
 from server.tokens.keys import KeyRing
 
-if TYPE_CHECKING:  # agenda_cache imports these keys
+if TYPE_CHECKING:  # agenda_cache and attendance import these keys
     from server.api.agenda_cache import AgendaCache
+    from server.live.attendance import Attendance
 
 settings_key = web.AppKey("settings", Settings)
 db_key = web.AppKey("db", Database)
@@ -42,3 +43,5 @@ relay_key = web.AppKey("relay", Relay)  # the HLS stream relay (server/streaming
 live_key = web.AppKey("live", LiveContext)  # the /live rooms: bus, writer, presence …
 # The public agenda's pre-serialised responses (server/api/agenda_cache.py).
 agenda_cache_key: web.AppKey[AgendaCache] = web.AppKey("agenda_cache")
+# Presence history for the attendance reports (server/live/attendance.py).
+attendance_key: web.AppKey[Attendance] = web.AppKey("attendance")

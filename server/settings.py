@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     live_roster_interval_seconds: float = Field(default=2.0, ge=0.05, le=60)
     # Cluster: a node whose heartbeat is older than this is dead and its presence expires.
     live_node_ttl_seconds: float = Field(default=10.0, ge=1, le=300)
+    # Attendance for the organisers' reports (server/live/attendance.py): the peak number of
+    # people in a room is kept per bucket of this many seconds (aligned on the clock, so all
+    # nodes fill the same buckets); joins and counts are buffered and written every flush.
+    live_attendance_sample_seconds: int = Field(default=30, ge=1, le=3600)
+    live_attendance_flush_seconds: float = Field(default=5.0, ge=0.05, le=300)
     # Broadcast engine (server/live/engine, docs/benchmarks.md). "frame": encode each
     # broadcast once and write the same frame to every transport; "sio": python-socketio's
     # own path (a task per recipient), kept as a fallback.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from server.appkeys import db_key, settings_key
 from server.db.tables import AuthToken, Person, Session, SessionPerson, Signup, Star, User
+from server.db.tables_attendance import AttendanceViewer
 from server.db.tables_exchange import CalendarFeed
 from server.db.tables_live import (
     Caption,
@@ -150,6 +151,14 @@ class ReminderData(BaseModel):
     mailed: bool
 
 
+class AttendanceData(BaseModel):
+    """A room you were in (the attendance reports count you once per session)."""
+
+    session_id: int
+    first_seen: datetime
+    last_seen: datetime
+
+
 class MyData(BaseModel):
     exported_at: datetime
     account: AccountData
@@ -166,6 +175,7 @@ class MyData(BaseModel):
     sanctions: list[SanctionData]
     actions: list[ActionData]
     reminders: list[ReminderData]
+    attendance: list[AttendanceData]
 
 
 async def _titles(s: Any, ids: set[int]) -> dict[int, str]:
@@ -232,6 +242,13 @@ async def collect(app: web.Application, user: User) -> MyData:
         )
         reminders = list(
             await s.scalars(select(SessionReminder).where(SessionReminder.user_id == uid))
+        )
+        attended = list(
+            await s.scalars(
+                select(AttendanceViewer)
+                .where(AttendanceViewer.user_id == uid)
+                .order_by(AttendanceViewer.session_id)
+            )
         )
         titles = await _titles(
             s,
@@ -360,5 +377,9 @@ async def collect(app: web.Application, user: User) -> MyData:
                 session_id=r.session_id, start_utc=r.start_utc, sent_at=r.sent_at, mailed=r.mailed
             )
             for r in reminders
+        ],
+        attendance=[
+            AttendanceData(session_id=a.session_id, first_seen=a.first_seen, last_seen=a.last_seen)
+            for a in attended
         ],
     )

@@ -2,6 +2,7 @@
 
 from server.db import (
     tables,  # noqa: F401  (imported for its tables)
+    tables_attendance,  # noqa: F401  (imported for its tables)
     tables_exchange,  # noqa: F401  (imported for its tables)
     tables_live,  # noqa: F401  (imported for its tables)
     tables_scheduler,  # noqa: F401  (imported for its tables)

@@ -65,6 +65,14 @@ class PresenceStore(Protocol):
     async def roster(self, session_id: int) -> list[dict[str, str]]: ...
 
 
+class PresenceObserver(Protocol):
+    """Told what presence sees, synchronously and cheaply (attendance buffers it in memory)."""
+
+    def joined(self, session_id: int, user_id: int) -> None: ...
+
+    def counted(self, session_id: int, count: int) -> None: ...
+
+
 class MemoryPresenceStore:
     """Embedded mode: this node is the whole cluster."""
 
@@ -186,6 +194,7 @@ class Presence:
         self._lock = asyncio.Lock()
         self._unsynced = False  # a store write failed: write everything back at the next beat
         self._undropped: set[tuple[int, str]] = set()  # left while the store was away
+        self.observer: PresenceObserver | None = None  # attendance (server/live/attendance.py)
 
     def _store_failed(self, exc: Exception) -> None:
         if not self._unsynced:
@@ -202,6 +211,8 @@ class Presence:
             entry = people[conn.public_id] = Entry(conn.name, conn.role)
         entry.conns += 1
         entry.role = conn.role
+        if self.observer is not None:
+            self.observer.joined(conn.session_id, conn.user_id)
         if conn.is_moderator:
             self._moderators[conn.session_id] += 1
         if first:
@@ -342,6 +353,8 @@ class Presence:
                 if sid not in self.local:
                     continue
                 n = await self.store.count(sid)
+                if self.observer is not None:
+                    self.observer.counted(sid, n)
                 if self._pushed.get(sid) != n:
                     self._pushed[sid] = n
                     self._roster_dirty.add(sid)  # e.g. a dead node's people just expired

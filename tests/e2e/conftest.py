@@ -10,6 +10,7 @@ database made for the run.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -121,19 +122,34 @@ def _wait_ready(server: Server, timeout: float = 120.0) -> None:
     raise RuntimeError(f"forumlive serve not ready:\n{server.log.read_text()[-4000:]}")
 
 
+def _pg_admin_now(sql: str) -> None:
+    """On a thread of its own: once the browser is up, Playwright's sync API has this
+    thread's event loop marked as running, and asyncio.run() refuses to start here."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _pg_admin(sql)).result()
+
+
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("e2e-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "FORUMLIVE_PUBLIC_URL": url, "FORUMLIVE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "FORUMLIVE_PUBLIC_URL": url,
+        "FORUMLIVE_LOG_LEVEL": "WARNING",
+        # Attendance slots of 5 s, written every second: the reports test sees its
+        # viewers' curve change within seconds instead of a 30 s slot.
+        "FORUMLIVE_LIVE_ATTENDANCE_SAMPLE_SECONDS": "5",
+        "FORUMLIVE_LIVE_ATTENDANCE_FLUSH_SECONDS": "1",
+    }
     env.pop("FORUMLIVE_DATABASE_URL", None)
     env.pop("FORUMLIVE_REDIS_URL", None)
     db_args: list[str] = []
     pg_name = None
     if TEST_DB == "postgresql":
         pg_name = f"forumlive_e2e_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{pg_name}"'))
+        _pg_admin_now(f'CREATE DATABASE "{pg_name}"')
         db_args = ["--database-url", PG_URL.rsplit("/", 1)[0] + "/" + pg_name]
     cli = shutil.which("forumlive") or sys.executable
     base = [cli] if cli != sys.executable else [sys.executable, "-m", "server.cli"]
@@ -175,7 +191,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
             process.wait()
         if pg_name:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+            _pg_admin_now(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 # Package scope, not session: Playwright's sync API keeps its event loop marked as

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from server.appkeys import db_key
 from server.demo.loader import load_demo
+from tests.live.conftest import redis_server, redis_url  # noqa: F401  (a real Redis, for two nodes)
 
 
 @pytest.fixture

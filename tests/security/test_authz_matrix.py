@@ -97,6 +97,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/reports/sessions-without-women"): Row(ORGANISER),
     ("GET", "/api/v1/reports/sessions-without-moderator"): Row(ORGANISER),
     ("GET", "/api/v1/reports/tags"): Row(ORGANISER),
+    ("GET", "/api/v1/reports/attendance"): Row(ORGANISER, success=True),
+    ("GET", "/api/v1/sessions/{id}/attendance"): Row(ORGANISER, target="S", success=True),
     ("GET", "/api/v1/me"): Row(SIGNED_IN),
     ("PATCH", "/api/v1/me"): Row(SIGNED_IN, body={}),
     ("GET", "/api/v1/me/schedule"): Row(SIGNED_IN),

@@ -1,11 +1,12 @@
 // Balance reports as charts: gender by track and by session type, the
-// stakeholder mix, panels without women or without a moderator, topic shares.
+// stakeholder mix, panels without women or without a moderator, topic shares;
+// attendance from the live rooms: peak and unique viewers, and a session's curve.
 import { api } from '../core/api.js';
 import { formatNumber, refName, t } from '../core/i18n.js';
 import { html, useState } from '../core/preact.js';
-import { fmtDateTime } from '../core/time.js';
+import { fmtDateTime, fmtTime } from '../core/time.js';
 import { ErrorNotice, Loading, useAsync } from '../core/ui.js';
-import { BarChart, StackedChart } from './charts.js';
+import { BarChart, StackedChart, TimeChart } from './charts.js';
 
 const GENDERS = ['woman', 'man', 'non_binary', 'other', 'undeclared'];
 // Distinct hues with 3:1 against white (non-text contrast), told apart by the legend too.
@@ -42,6 +43,86 @@ function SessionTable({ caption, list, zone }) {
   `;
 }
 
+// One session's curve: the peak of each sampling bucket, read from presence.
+function AttendanceCurve({ sessionId, zone }) {
+  const series = useAsync(() => api(`/sessions/${sessionId}/attendance`), [sessionId]);
+  if (series.error) return html`<${ErrorNotice} error=${series.error} />`;
+  if (!series.data) return html`<${Loading} />`;
+  const s = series.data;
+  const title = t('reports.attendance_chart', { title: s.title });
+  if (!s.samples.length) return html`<p class="muted">${t('reports.attendance_no_curve')}</p>`;
+  const desc = t('reports.attendance_desc', {
+    peak: s.peak_viewers,
+    time: s.peak_at ? fmtDateTime(s.peak_at, zone) : '–',
+    unique: s.unique_viewers,
+  });
+  return html`
+    <${TimeChart}
+      title=${title}
+      desc=${desc}
+      points=${s.samples.map((p) => ({ at: p.at, value: p.viewers }))}
+      timeLabel=${t('editor.col_time', { zone })}
+      valueLabel=${t('reports.col_peak')}
+      formatTime=${(iso) => fmtTime(iso, zone)}
+    />
+    <p class="hint">${desc}</p>
+  `;
+}
+
+function Attendance({ report, zone }) {
+  const busiest = report.sessions.reduce((best, s) => (!best || s.peak_viewers > best.peak_viewers ? s : best), null);
+  const [chosen, setChosen] = useState(busiest ? busiest.id : null);
+  return html`
+    <section class="report-list attendance" aria-labelledby="att-h">
+      <h2 id="att-h">${t('reports.attendance_title')}</h2>
+      <p class="hint">${t('reports.attendance_hint', { seconds: report.bucket_seconds })}</p>
+      ${!report.total
+        ? html`<p class="muted">${t('reports.attendance_none')}</p>`
+        : html`
+            <div class="card chart-card">${chosen !== null ? html`<${AttendanceCurve} sessionId=${chosen} zone=${zone} />` : null}</div>
+            <div class="table-wrap">
+              <table class="table">
+                <caption class="visually-hidden">${t('reports.attendance_title')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">${t('editor.col_title')}</th>
+                    <th scope="col">${t('editor.col_time', { zone })}</th>
+                    <th scope="col" class="num">${t('reports.col_peak')}</th>
+                    <th scope="col">${t('reports.col_peak_at')}</th>
+                    <th scope="col" class="num">${t('reports.col_unique')}</th>
+                    <th scope="col"><span class="visually-hidden">${t('reports.show_curve')}</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${report.sessions.map(
+                    (s) => html`<tr>
+                      <td><a href=${`/sessions/${s.id}`}>${s.title}</a></td>
+                      <td class="nowrap">${fmtDateTime(s.start_utc, zone)}</td>
+                      <td class="num">${formatNumber(s.peak_viewers)}</td>
+                      <td class="nowrap">${s.peak_at ? fmtTime(s.peak_at, zone) : '–'}</td>
+                      <td class="num">${formatNumber(s.unique_viewers)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          class="button button-small"
+                          aria-pressed=${chosen === s.id ? 'true' : 'false'}
+                          aria-label=${t('reports.show_curve_named', { title: s.title })}
+                          onClick=${() => setChosen(s.id)}
+                        >
+                          ${t('reports.show_curve')}
+                        </button>
+                      </td>
+                    </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>
+            <p><a href="/api/v1/reports/attendance?format=csv" download>${t('reports.attendance_csv')}</a></p>
+          `}
+    </section>
+  `;
+}
+
 export default function Reports() {
   const [count, setCount] = useState('slots');
   const data = useAsync(
@@ -52,12 +133,13 @@ export default function Reports() {
         api('/reports/sessions-without-women'),
         api('/reports/sessions-without-moderator'),
         api('/reports/tags'),
-      ]).then(([event, speakers, noWomen, noModerator, tags]) => ({ event, speakers, noWomen, noModerator, tags })),
+        api('/reports/attendance'),
+      ]).then(([event, speakers, noWomen, noModerator, tags, attendance]) => ({ event, speakers, noWomen, noModerator, tags, attendance })),
     [],
   );
   if (data.error) return html`<${ErrorNotice} error=${data.error} />`;
   if (!data.data) return html`<${Loading} />`;
-  const { event, speakers, noWomen, noModerator, tags } = data.data;
+  const { event, speakers, noWomen, noModerator, tags, attendance } = data.data;
   const names = genderNames();
   const genderRows = (groups, kind) =>
     groups.map((g) => ({ label: kind ? refName(kind, g.key, g.name) : t('reports.overall'), parts: g.gender[count] }));
@@ -130,6 +212,7 @@ export default function Reports() {
         <h2 id="nm-h">${t('reports.no_moderator_title', { count: noModerator.total })}</h2>
         <${SessionTable} caption=${t('reports.no_moderator_title', { count: noModerator.total })} list=${noModerator} zone=${event.timezone} />
       </section>
+      <${Attendance} report=${attendance} zone=${event.timezone} />
     </div>
   `;
 }
