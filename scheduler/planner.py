@@ -15,7 +15,7 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +28,15 @@ from apscheduler.triggers.date import DateTrigger
 from scheduler.fence import FenceLost
 from scheduler.leader import NotLeader
 from scheduler.reminders import Reminders
-from scheduler.transitions import Clock, Timing, Transitions, load_open, load_timing, utcnow
+from scheduler.transitions import (
+    Clock,
+    Timing,
+    Transitions,
+    load_open,
+    load_timing,
+    load_timings,
+    utcnow,
+)
 from server.db.engine import Database
 from server.domain.lifecycle import PATH, Leads, missed_steps, next_step
 
@@ -260,6 +268,44 @@ class Planner:
                 self.unplan(session_id)
                 return
         self.plan(t, self.clock())
+
+    async def replan_many(self, session_ids: Iterable[int]) -> None:
+        """``replan`` for a batch (an import): one read and one catch-up per chunk of sessions."""
+        ids = sorted(set(session_ids))
+        running = self.aps.state == STATE_RUNNING
+        if running:
+            self.aps.pause()  # no wake-up per added job; one at resume
+        try:
+            for i in range(0, len(ids), Transitions.BATCH):
+                chunk = ids[i : i + Transitions.BATCH]
+                async with self.db.read() as s:
+                    rows = {t.id: t for t in await load_timings(s, chunk)}
+                now = self.clock()
+                behind = {
+                    sid: None
+                    for sid, t in rows.items()
+                    if missed_steps(t.state, now, t.start_utc, t.end_utc, self.leads)
+                }
+                stale: set[int] = set()
+                if behind:
+                    batch = await self.transitions.advance_many(behind)
+                    rows.update(batch.timings)
+                    for sid in batch.gone:
+                        rows.pop(sid, None)
+                    stale = batch.stale
+                now = self.clock()
+                for n, sid in enumerate(chunk, 1):
+                    if sid in stale:
+                        await self.replan(sid)  # the programme moved under us: read it again
+                    elif sid in rows:
+                        self.plan(rows[sid], now)
+                    else:
+                        self.unplan(sid)
+                    if n % _YIELD_EVERY == 0:
+                        await asyncio.sleep(0)
+        finally:
+            if running:
+                self.aps.resume()
 
     async def resync(self) -> int:
         """Re-read the table and re-plan every session whose row changed; returns how many."""

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -28,7 +29,7 @@ from server.live.push import Pusher
 from server.mail import Mailer
 from server.names import PROGRAMME_CHANNEL
 from server.ops.metrics import Metrics
-from server.programme.changes import SessionChange
+from server.programme.changes import SessionChange, changes_of
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ class SchedulerService:
         self.aps.resume()
         self.ready.set()
         while self._pending:
-            await self.planner.replan(self._pending.pop())
+            pending, self._pending = self._pending, set()
+            await self.planner.replan_many(pending)
         log.info(
             "scheduler %s acting (token %s): %d caught up, %d jobs for %d sessions in %.3f s",
             self.instance,
@@ -212,18 +214,28 @@ class SchedulerService:
 
     async def on_change(self, change: SessionChange) -> None:
         """Re-plan one session at once (create, move, extend, cancel, delete)."""
+        await self.on_changes((change,))
+
+    async def on_changes(self, changes: Sequence[SessionChange]) -> None:
+        """Re-plan the sessions of one operation (a single edit, an import) in one pass."""
         if not self.is_leader:
             return
         if not self.ready.is_set():
-            self._pending.add(change.session_id)
+            self._pending.update(c.session_id for c in changes)
             return
-        if change.kind == "deleted":
-            self.planner.unplan(change.session_id)
+        deleted = {c.session_id for c in changes if c.kind == "deleted"}
+        for session_id in deleted:
+            self.planner.unplan(session_id)
+        others = [c.session_id for c in changes if c.session_id not in deleted]
+        if not others:
             return
         try:
-            await self.planner.replan(change.session_id)
+            if len(others) == 1:
+                await self.planner.replan(others[0])
+            else:
+                await self.planner.replan_many(others)
         except Exception:
-            log.exception("re-planning session %s failed; the resync will retry", change.session_id)
+            log.exception("re-planning sessions %s failed; the resync will retry", others[:20])
 
     async def _listen_for_changes(self) -> None:
         """Cluster mode: web nodes publish programme changes on a Redis channel."""
@@ -234,12 +246,12 @@ class SchedulerService:
                 await pubsub.subscribe(PROGRAMME_CHANNEL)
                 async for message in pubsub.listen():
                     try:
-                        data = json.loads(message["data"])
-                        change = SessionChange(data["kind"], data["session_id"], data["event_id"])
+                        # A single change, or a batch (an import) re-planned in one pass.
+                        changes = changes_of(json.loads(message["data"]))
                     except (ValueError, KeyError, TypeError):
                         log.warning("ignored a malformed programme change: %r", message)
                         continue
-                    await self.on_change(change)
+                    await self.on_changes(changes)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -10,7 +10,8 @@ REGISTER_RATE_PREFIX = REDIS_PREFIX + "register-rate:"  # + "ip:<address>": regi
 # channel web nodes publish programme changes on so a scheduler re-plans at once.
 SCHEDULER_LEASE_KEY = REDIS_PREFIX + "scheduler:leader"  # value "<token>:<instance>"
 SCHEDULER_TOKEN_KEY = REDIS_PREFIX + "scheduler:token"  # INCR: one token per lease won
-PROGRAMME_CHANNEL = REDIS_PREFIX + "programme"  # {kind, session_id, event_id}
+# {kind, session_id, event_id}, or a batch {kind: "batch", changes: [[kind, session_id, event_id]…]}
+PROGRAMME_CHANNEL = REDIS_PREFIX + "programme"
 
 # Stream relay (cluster mode): segments and playlists with a TTL, channel health, and the
 # set of channels the health judges watch. ``{room}:{channel}`` identifies a channel.
@@ -77,7 +78,8 @@ def user_room(user_public_id: str) -> str:
 
 
 # Server -> client events
-EV_AGENDA_CHANGED = "agenda:changed"  # {kind, session_id, event_id, session?}
+# {kind, session_id, event_id, session?}, or for a large batch {kind: "bulk", event_id, session_ids}
+EV_AGENDA_CHANGED = "agenda:changed"
 EV_SESSION_STATE = "session:state"  # {session_id, from, to, at, cause, start_utc, end_utc}
 EV_SESSION_REMINDER = "session:reminder"  # {session_id, title, start_utc, minutes}
 EV_STREAM_HEALTH = "stream:health"  # {room_id, channel, status, at}

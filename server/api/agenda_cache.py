@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,15 +123,15 @@ async def agenda_cache_ctx(app: web.Application) -> AsyncIterator[None]:
     cache = AgendaCache(max_age)
     app[agenda_cache_key] = cache
 
-    async def on_change(change: SessionChange) -> None:
-        cache.invalidate()
+    async def on_change(changes: Sequence[SessionChange]) -> None:
+        cache.invalidate()  # once per batch: an import of 300 sessions is one invalidation
 
     def on_push(event: str, room: Any) -> None:
         if event in AGENDA_EVENTS:
             cache.invalidate()
 
     changes = app[programme_changes_key]
-    changes.subscribe(on_change)
+    changes.subscribe_many(on_change)
     manager = app[sio_key].manager
     if isinstance(manager, FrameManager):
         manager.watch(AGENDA_NAMESPACE, on_push)

@@ -312,10 +312,15 @@ async def _import(call: Call, plan: ImportPlan) -> ImportReport:
     if report.written:
         async with call.app[db_key].read() as s:
             event = await current_event(s, report.event)
-        changes = call.app[programme_changes_key]
-        for item in report.sessions:
-            if item.id is not None:
-                await changes.publish(SessionChange(item.action, item.id, event.id))  # type: ignore[arg-type]
+        # One batch: the scheduler re-plans it in one pass and a large import reaches
+        # clients as one "bulk" agenda:changed instead of one push per session.
+        await call.app[programme_changes_key].publish_many(
+            [
+                SessionChange(item.action, item.id, event.id)  # type: ignore[arg-type]
+                for item in report.sessions
+                if item.id is not None
+            ]
+        )
     return report
 
 

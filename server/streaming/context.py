@@ -68,7 +68,7 @@ async def relay_ctx(app: web.Application) -> AsyncIterator[None]:
     relay = make_relay(app)
     app[relay_key] = relay
     changes = app[programme_changes_key]
-    changes.subscribe(relay.on_programme_change)
+    changes.subscribe_many(relay.on_programme_change)
     task = asyncio.create_task(relay.run(), name="stream-relay")
     try:
         yield

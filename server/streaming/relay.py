@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
@@ -102,6 +103,6 @@ class Relay:
                 log.exception("stream relay background round failed; retrying")
             await asyncio.sleep(pause)
 
-    async def on_programme_change(self, change: SessionChange) -> None:
-        # A moved, cancelled or new session may change what a room is showing.
+    async def on_programme_change(self, changes: Sequence[SessionChange]) -> None:
+        # A moved, cancelled or new session may change what a room is showing (once a batch).
         self.rooms.forget()

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import urllib.request
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
+from server.domain.timezones import zone
 from tests.e2e.conftest import ORGANISER, Server, new_context
 from tests.e2e.stage import live_stage, register
 
@@ -118,5 +126,107 @@ def test_reminder_reaches_the_open_tab_of_a_person_who_starred(
         expect(reminder).to_contain_text("starts in 15 minutes")
         reminder.get_by_role("link", name="Open").click()
         expect(page).to_have_url(f"{server.url}/sessions/{session['id']}")
+    finally:
+        context.close()
+
+
+def _import_csv(server: Server, token: str, slug: str, rows: list[dict[str, str]]) -> Any:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/import/csv?event={slug}", data=out.getvalue().encode(), method="POST"
+    )
+    request.add_header("Content-Type", "text/csv")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def _wait_for(page: Page, check: Callable[[], bool], seconds: float = 10) -> None:
+    for _ in range(int(seconds * 10)):
+        if check():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out after {seconds} s")
+
+
+def test_a_large_import_is_one_bulk_push_the_open_pages_refetch_on(
+    browser: Browser, server: Server
+) -> None:
+    organiser = server.login(ORGANISER["email"], ORGANISER["password"])
+    tag = uuid.uuid4().hex[:6]
+    event = server.api("GET", "/api/v1/event")[1]
+    track = server.api("GET", "/api/v1/tracks")[1][0]
+    stype = server.api("GET", "/api/v1/session-types")[1][0]
+    rooms = []
+    for i in range(5):
+        status, room = server.api(
+            "POST",
+            "/api/v1/rooms",
+            {"slug": f"bulk-{tag}-{i}", "name": f"Bulk {tag} {i}", "capacity": 50},
+            organiser,
+        )
+        assert status == 201, room
+        rooms.append(room)
+    local = zone(event["timezone"])
+    base = (datetime.now(UTC) + timedelta(hours=1)).astimezone(local).replace(second=0)
+    if (base + timedelta(hours=1)).date() != base.date():  # all of them on one agenda day
+        base = (base + timedelta(hours=2)).replace(hour=0, minute=30)
+    day = base.date().isoformat()
+
+    def rows(suffix: str) -> list[dict[str, str]]:
+        return [
+            {
+                "key": f"bulk-{tag}-{i}",
+                "title": f"Bulk {tag} {i}{suffix}",
+                "track": track["slug"],
+                "type": stype["key"],
+                "room": rooms[i % 5]["slug"],
+                "date": day,
+                "start": (base + timedelta(minutes=10 * (i // 5))).strftime("%H:%M"),
+                "duration_min": "10",
+            }
+            for i in range(25)
+        ]
+
+    context = new_context(browser, server)
+    try:
+        agenda, session_page = context.new_page(), context.new_page()
+        frames: list[str] = []
+
+        def watch(ws: WebSocket) -> None:
+            ws.on("framereceived", lambda payload: frames.append(str(payload)))
+
+        agenda.on("websocket", watch)
+        agenda.goto(f"/?day={day}&q=Bulk+{tag}")
+        cards = agenda.locator("article[data-session]")
+        expect(agenda.locator(".empty")).to_be_visible()  # loaded: nothing matches yet
+        _wait_for(agenda, lambda: any(f.startswith("40/agenda") for f in frames))  # listening
+        agenda.evaluate("() => { window.__sameDocument = true; }")
+        report = _import_csv(server, organiser, event["slug"], rows(""))
+        assert report["created"] == 25
+        expect(cards).to_have_count(25, timeout=15_000)  # refetched, no reload
+        assert agenda.evaluate("() => window.__sameDocument") is True
+        # Frame events reach this process on their own schedule: give them a moment.
+        _wait_for(agenda, lambda: any('"agenda:changed"' in f for f in frames))
+        agenda.wait_for_timeout(500)  # and any further push
+        changed = [f for f in frames if '"agenda:changed"' in f]
+        assert len(changed) == 1 and '"kind":"bulk"' in changed[0], changed
+
+        # A session page open on one of them refetches it on the next bulk push.
+        first = report["sessions"][0]["id"]
+        session_page.goto(f"/sessions/{first}")
+        expect(session_page.get_by_role("heading", name=f"Bulk {tag} 0")).to_be_visible()
+        session_page.evaluate("() => { window.__sameDocument = true; }")
+        again = _import_csv(server, organiser, event["slug"], rows(" (revised)"))
+        assert again["updated"] == 25
+        expect(session_page.get_by_role("heading", name=f"Bulk {tag} 0 (revised)")).to_be_visible(
+            timeout=15_000
+        )
+        assert session_page.evaluate("() => window.__sameDocument") is True
+        expect(agenda.get_by_text(f"Bulk {tag} 24 (revised)")).to_be_visible(timeout=15_000)
     finally:
         context.close()

@@ -39,6 +39,19 @@ export function listenAgenda(listener) {
   return () => listeners.delete(listener);
 }
 
+// The sessions an agenda:changed push is about. One change names its session_id
+// (with the session, unless deleted); a large batch, such as an import, comes as
+// one {kind: 'bulk', event_id, session_ids} without bodies: refetch what you show.
+export function changedIds(data) {
+  if (!data) return [];
+  if (data.kind === 'bulk') return Array.isArray(data.session_ids) ? data.session_ids : [];
+  return data.session_id == null ? [] : [data.session_id];
+}
+
+export function isBulk(data) {
+  return data?.kind === 'bulk';
+}
+
 // Apply a session:state push to a session object (returns a new one, or the same if unrelated).
 export function applyState(session, data) {
   if (!session || session.id !== data.session_id) return session;

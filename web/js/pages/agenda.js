@@ -1,6 +1,6 @@
 // The agenda: day tabs across the pre-events and the final week, server-side
 // filters kept in the URL, times in the viewer's zone, live badges.
-import { EV_AGENDA_CHANGED, EV_SESSION_STATE, applyState, listenAgenda } from '../core/agenda-feed.js';
+import { EV_AGENDA_CHANGED, EV_SESSION_STATE, applyState, isBulk, listenAgenda } from '../core/agenda-feed.js';
 import { api } from '../core/api.js';
 import { languageName, locale, refName, t } from '../core/i18n.js';
 import { html, useEffect, useMemo, useRef, useState } from '../core/preact.js';
@@ -130,13 +130,15 @@ function Results({ programme, day, query }) {
   }, [key]);
 
   // Lifecycle pushes patch the list in place; programme changes refetch it (quietly).
+  // A burst of single changes is one refetch (the debounce); a "bulk" push (an
+  // import) already stands for the whole batch, so it refetches at once.
   useEffect(() => {
     let timer = null;
     return listenAgenda((name, data) => {
       if (name === EV_SESSION_STATE) setLive((prev) => ({ ...prev, [data.session_id]: data }));
       if (name === EV_AGENDA_CHANGED) {
         clearTimeout(timer);
-        timer = setTimeout(() => result.reload(true), 400);
+        timer = setTimeout(() => result.reload(true), isBulk(data) ? 0 : 400);
       }
     });
   }, [key]);

@@ -1,6 +1,6 @@
 // One session: what it is about, who speaks, when (in my zone and the event's),
 // sign-up, star, and the join button that opens with the lobby.
-import { EV_SESSION_STATE, EV_AGENDA_CHANGED, applyState, listenAgenda } from '../core/agenda-feed.js';
+import { EV_SESSION_STATE, EV_AGENDA_CHANGED, applyState, changedIds, listenAgenda } from '../core/agenda-feed.js';
 import { ApiError, api } from '../core/api.js';
 import { authStore } from '../core/auth.js';
 import { errorText, formatNumber, languageName, refName, t } from '../core/i18n.js';
@@ -137,9 +137,9 @@ export default function SessionPage({ route }) {
   useEffect(
     () =>
       listenAgenda((name, data) => {
-        if (data?.session_id !== id) return;
-        if (name === EV_SESSION_STATE) setLive(data);
-        if (name === EV_AGENDA_CHANGED) result.reload(true);
+        if (name === EV_SESSION_STATE && data?.session_id === id) setLive(data);
+        // One push per change, or one "bulk" push naming many sessions (an import): refetch once.
+        if (name === EV_AGENDA_CHANGED && changedIds(data).includes(id)) result.reload(true);
       }),
     [id],
   );
