@@ -49,14 +49,18 @@ def pytest_report_header() -> str:
 # whatever that variable says.
 DATABASE_FIXTURES = frozenset({"migrated_database", "database_url", "cli_db"})
 TESTS_ROOT = Path(__file__).parent
+# The browser scenarios drive the API that tests/api checks on both databases: they run in
+# the first pass only (`FORUMLIVE_TEST_DB=postgresql pytest tests/e2e` runs them on PostgreSQL).
+FIRST_PASS_ONLY = frozenset({TESTS_ROOT / "e2e"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--database-tests-only",
         action="store_true",
-        help="run only the tests that reach the FORUMLIVE_TEST_DB database (the second "
-        "database pass of tests/run.sh: the others already ran, unchanged, in the first)",
+        help="run only the tests that reach the FORUMLIVE_TEST_DB database, browser "
+        "scenarios aside (the second database pass of tests/run.sh: the others already "
+        "ran in the first)",
     )
 
 
@@ -67,9 +71,11 @@ def _reads_test_db(path: Path, seen: dict[Path, bool]) -> bool:
 
 
 def reaches_database(item: pytest.Item, seen: dict[Path, bool]) -> bool:
+    path = Path(str(item.fspath))
+    if FIRST_PASS_ONLY & set(path.parents):
+        return False
     if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
-    path = Path(str(item.fspath))
     if _reads_test_db(path, seen):
         return True
     folder = path.parent

@@ -69,7 +69,7 @@ status=0
 echo "=== test suite on sqlite ==="
 FORUMLIVE_TEST_DB=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider "$@" || status=$?
 # The second pass runs what reaches the database again, on PostgreSQL; the rest (pure
-# logic, and the cluster tests that always use PostgreSQL) ran unchanged in the first.
+# logic, the cluster tests that always use PostgreSQL, the browser scenarios) ran in the first.
 echo "=== test suite on postgresql (the tests that reach the database) ==="
 FORUMLIVE_TEST_DB=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider \
   --database-tests-only "$@" || status=$?
