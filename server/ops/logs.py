@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
-import uuid
 
 import structlog
 from aiohttp import web
@@ -63,7 +63,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+    # 32 random hex digits, the shape of uuid4().hex at a fraction of its cost per request.
+    request_id = given if _SANE_ID.match(given) else os.urandom(16).hex()
     with structlog.contextvars.bound_contextvars(request_id=request_id):
         try:
             response = await handler(request)
@@ -76,6 +77,11 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 
 class AccessLogger(AbstractAccessLogger):
     """One structured line per request, with the request id the middleware assigned."""
+
+    @property
+    def enabled(self) -> bool:
+        # Read once per connection by aiohttp: below INFO, requests skip the logger entirely.
+        return self.logger.isEnabledFor(logging.INFO)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
