@@ -27,11 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 CHROMIUM = os.environ.get("FORUMLIVE_CHROMIUM", "/usr/bin/chromium")
+# Assertions wait as long as actions do (context.set_default_timeout below): on a loaded
+# two-core machine a live update can take longer than Playwright's 5 s default.
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -20,6 +20,23 @@ PLAYING = """
 () => { const v = document.querySelector('video[data-player]');
         return v !== null && v.readyState >= 2 && v.currentTime > 1.5; }
 """
+VIDEO_STATE = """
+() => { const v = document.querySelector('video[data-player]');
+        if (v === null) return null;
+        const ranges = [];
+        for (let i = 0; i < v.buffered.length; i++) ranges.push([v.buffered.start(i), v.buffered.end(i)]);
+        return { readyState: v.readyState, paused: v.paused, currentTime: v.currentTime,
+                 buffered: ranges, error: v.error && v.error.message,
+                 problem: document.querySelector('.player-problem')?.textContent }; }
+"""
+
+
+def wait_playing(page: Page) -> None:
+    """The relay stream plays (currentTime moves on); on a timeout, say what the video was doing."""
+    try:
+        page.wait_for_function(PLAYING, timeout=30_000)
+    except Exception as exc:
+        raise AssertionError(f"the video did not play: {page.evaluate(VIDEO_STATE)}") from exc
 
 
 @pytest.fixture(scope="module")
@@ -90,20 +107,41 @@ def test_participant_joins_live_session_and_switches_language(
             "data-health", "live", timeout=20_000
         )
         # The relay stream plays: currentTime moves on.
-        page.wait_for_function(PLAYING, timeout=30_000)
+        wait_playing(page)
         before = current_time(page)
         page.wait_for_timeout(1500)
         assert current_time(page) > before
         # Switch to the French channel: hls.js fetches that channel's playlist and plays it.
         with page.expect_request(lambda r: f"/hls/{stage.room['id']}/fr/" in r.url, timeout=20_000):
             page.get_by_label("Language channel").select_option("fr")
-        page.wait_for_function(PLAYING, timeout=30_000)
+        wait_playing(page)
         before = current_time(page)
         page.wait_for_timeout(1500)
         assert current_time(page) > before
         expect(page.get_by_label("Language channel")).to_have_value("fr")
     finally:
         context.close()
+
+
+def test_a_viewer_who_arrives_before_the_stream_sees_it_start(
+    browser: Browser, server: Server, people: dict[str, Account], tmp_path: Path
+) -> None:
+    """The player asks for the playlist before the relay has one (404), and must keep
+    asking: people open the room before the studio starts pushing."""
+    early = live_stage(server, "Live: the stream that started late")
+    context = signed_in(browser, server, people["b"])
+    try:
+        page = context.new_page()
+        with page.expect_response(lambda r: "/hls/" in r.url and r.status == 404, timeout=20_000):
+            page.goto(f"/rooms/{early.session_id}")
+        early.push(seconds=60, work_dir=tmp_path)
+        expect(page.locator("[data-health]")).to_have_attribute(
+            "data-health", "live", timeout=20_000
+        )
+        wait_playing(page)
+    finally:
+        context.close()
+        early.stop()
 
 
 def test_two_browsers_chat_resume_and_moderator_deletes(
@@ -219,7 +257,7 @@ def test_room_passes_axe_and_screenshots(
     ctx_m = signed_in(browser, server, stage.moderator, bypass_csp=True)
     try:
         page = open_room(ctx, stage)
-        page.wait_for_function(PLAYING, timeout=30_000)
+        wait_playing(page)
         assert_accessible(page)
         page.screenshot(path=str(screenshot_dir / "room.png"))
         m = ctx_m.new_page()

@@ -21,17 +21,31 @@ function HlsVideo({ url, label }) {
     let cancelled = false;
     setProblem(null);
     const el = video.current;
-    const start = () => el.play().catch(() => null);
+    // Muted autoplay; a play() cut short (a new load, data not there yet) is tried again
+    // once the video can play, until it has played once: a viewer's pause stays a pause.
+    let played = false;
+    const start = () => { if (!played && el.paused) el.play().catch(() => null); };
+    const onPlaying = () => { played = true; };
+    el.addEventListener('playing', onPlaying);
+    el.addEventListener('canplay', start);
     (async () => {
       const { default: Hls } = await import('../../vendor/hls.min.mjs');
       if (cancelled) return;
       if (Hls.isSupported()) {
+        let manifestLoaded = false;
         hls = new Hls({ liveSyncDurationCount: 3, enableWorker: true, lowLatencyMode: false });
         hls.on(Hls.Events.ERROR, (_event, data) => {
           if (!data.fatal) return;
           if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
             setProblem('network');
-            setTimeout(() => hls && hls.startLoad(), 3000); // the stream may come back
+            // The stream may come back. Until a first playlist has loaded (asked for a
+            // moment before the relay had one, say) startLoad() has nothing to resume:
+            // ask for the playlist again instead.
+            setTimeout(() => {
+              if (!hls) return;
+              if (manifestLoaded) hls.startLoad();
+              else hls.loadSource(url);
+            }, 3000);
           } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
             hls.recoverMediaError();
           } else {
@@ -39,9 +53,11 @@ function HlsVideo({ url, label }) {
           }
         });
         hls.on(Hls.Events.FRAG_LOADED, () => setProblem(null));
-        hls.loadSource(url);
+        hls.on(Hls.Events.MANIFEST_PARSED, () => { manifestLoaded = true; start(); });
+        hls.on(Hls.Events.FRAG_BUFFERED, start);
+        // hls.js's order: the media element first, the source once it is attached.
+        hls.once(Hls.Events.MEDIA_ATTACHED, () => hls && hls.loadSource(url));
         hls.attachMedia(el);
-        hls.on(Hls.Events.MANIFEST_PARSED, start);
       } else if (el.canPlayType('application/vnd.apple.mpegurl')) {
         el.src = url;
         el.addEventListener('loadedmetadata', start, { once: true });
@@ -51,7 +67,10 @@ function HlsVideo({ url, label }) {
     })().catch(() => setProblem('fatal'));
     return () => {
       cancelled = true;
+      el.removeEventListener('playing', onPlaying);
+      el.removeEventListener('canplay', start);
       if (hls) hls.destroy();
+      hls = null;
       el.removeAttribute('src');
     };
   }, [url]);
