@@ -63,14 +63,45 @@ fi
 # service is reachable it says BLOCKED; tests/security/test_dependencies.py holds the pins.
 .venv/bin/python tests/security/pip_audit_gate.py
 
+# The protocol tests run the official JavaScript client: its pinned copy is installed once
+# here, before the passes that both use it.
+if [ ! -d tests/live/js/node_modules/socket.io-client ]; then
+  (cd tests/live/js && npm ci --no-audit --no-fund >/dev/null)
+fi
+
 # Processes the tests start (`forumlive ...`) come from this venv, not from another install.
 export PATH="$PWD/.venv/bin:$PATH"
-status=0
-echo "=== test suite on sqlite ==="
-FORUMLIVE_TEST_DB=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider "$@" || status=$?
 # The second pass runs what reaches the database again, on PostgreSQL; the rest (pure
 # logic, the cluster tests that always use PostgreSQL, the browser scenarios) ran in the first.
+# The two passes share nothing (private redis-servers and databases, their own temp
+# folders), so they run side by side unless FORUMLIVE_TEST_SERIAL=1.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sqlite_pass() {
+  FORUMLIVE_TEST_DB=sqlite .venv/bin/python -m pytest -q -p no:cacheprovider \
+    --basetemp="$work/sqlite" "$@"
+}
+postgresql_pass() {
+  FORUMLIVE_TEST_DB=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider \
+    --basetemp="$work/postgresql" --database-tests-only "$@"
+}
+status=0
+if [ "${FORUMLIVE_TEST_SERIAL:-0}" = 1 ]; then
+  echo "=== test suite on sqlite ==="
+  sqlite_pass "$@" || status=$?
+  echo "=== test suite on postgresql (the tests that reach the database) ==="
+  postgresql_pass "$@" || status=$?
+  exit $status
+fi
+echo "=== test suite on sqlite and on postgresql, side by side (output below when done) ==="
+sqlite_pass "$@" >"$work/sqlite.log" 2>&1 &
+first=$!
+postgresql_pass "$@" >"$work/postgresql.log" 2>&1 &
+second=$!
+wait $first || status=$?
+wait $second || status=$?
+echo "=== test suite on sqlite ==="
+cat "$work/sqlite.log"
 echo "=== test suite on postgresql (the tests that reach the database) ==="
-FORUMLIVE_TEST_DB=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider \
-  --database-tests-only "$@" || status=$?
+cat "$work/postgresql.log"
 exit $status
