@@ -21,7 +21,7 @@ from sqlalchemy import Select, func, or_, select
 from server.api.endpoint import Call, endpoint
 from server.api.errors import not_found
 from server.api.fields import QueryDay, is_row_id
-from server.api.reports import CSV, _csv, _wants_csv
+from server.api.reports import CSV, csv_response, wants_csv
 from server.appkeys import db_key, settings_key
 from server.db.tables import Room, Session, Track
 from server.db.tables_attendance import AttendanceSample, AttendanceViewer
@@ -218,10 +218,12 @@ async def attendance_report(call: Call) -> Any:
     report = AttendanceReport(
         event=event.slug, counting=COUNTING, bucket_seconds=bucket, total=len(lines), sessions=lines
     )
-    if not _wants_csv(call):
+    if not wants_csv(call):
         return report
     columns = list(AttendanceLine.model_fields)
-    return _csv(f"attendance-{event.slug}.csv", columns, (line.model_dump() for line in lines))
+    return csv_response(
+        f"attendance-{event.slug}.csv", columns, (line.model_dump() for line in lines)
+    )
 
 
 @routes.get("/api/v1/sessions/{id}/attendance")
@@ -268,9 +270,9 @@ async def session_attendance(call: Call) -> Any:
         unique_viewers=unique,
         samples=points,
     )
-    if not _wants_csv(call):
+    if not wants_csv(call):
         return out
-    return _csv(
+    return csv_response(
         f"attendance-session-{session.id}.csv",
         ("at", "viewers"),
         (p.model_dump() for p in points),

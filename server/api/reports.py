@@ -158,14 +158,16 @@ async def _load(call: Call) -> tuple[Event, list[PanelSession]]:
     return event, sessions
 
 
-def _wants_csv(call: Call) -> bool:
+def wants_csv(call: Call) -> bool:
     if call.query.format is not None:
         return call.query.format == "csv"
     accept = call.request.headers.get("Accept", "")
     return CSV in accept and "application/json" not in accept
 
 
-def _csv(filename: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> web.Response:
+def csv_response(
+    filename: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]
+) -> web.Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
@@ -227,7 +229,7 @@ async def speakers(call: Call) -> SpeakerReport | web.Response:
         by_track=_grouped(sessions, lambda x: (x.track_key, x.track_name), high_level_first=True),
         by_type=_grouped(sessions, lambda x: (x.type_key, x.type_name)),
     )
-    if not _wants_csv(call):
+    if not wants_csv(call):
         return report
     rows = []
     scopes = [("overall", report.overall)]
@@ -247,7 +249,7 @@ async def speakers(call: Call) -> SpeakerReport | web.Response:
                     }
                 )
     columns = ("scope", "key", "name", "dimension", "category", "slots", "people")
-    return _csv(f"speakers-{event.slug}.csv", columns, rows)
+    return csv_response(f"speakers-{event.slug}.csv", columns, rows)
 
 
 def _lines(event: Event, sessions: Sequence[PanelSession]) -> list[SessionLine]:
@@ -271,14 +273,14 @@ def _lines(event: Event, sessions: Sequence[PanelSession]) -> list[SessionLine]:
 
 def _session_list(call: Call, event: Event, found: Sequence[PanelSession], name: str) -> Any:
     lines = _lines(event, found)
-    if not _wants_csv(call):
+    if not wants_csv(call):
         return SessionList(event=event.slug, total=len(lines), sessions=lines)
     columns = list(SessionLine.model_fields)
     rows = [
         line.model_dump() | {"stakeholder_groups": ";".join(line.stakeholder_groups)}
         for line in lines
     ]
-    return _csv(f"{name}-{event.slug}.csv", columns, rows)
+    return csv_response(f"{name}-{event.slug}.csv", columns, rows)
 
 
 @routes.get("/api/v1/reports/sessions-without-women")
@@ -341,9 +343,11 @@ async def tags(call: Call) -> Any:
             for k, n in sdgs.items()
         ],
     )
-    if not _wants_csv(call):
+    if not wants_csv(call):
         return report
     rows = [{"dimension": "action_line", **t.model_dump()} for t in report.action_lines] + [
         {"dimension": "sdg", **t.model_dump()} for t in report.sdgs
     ]
-    return _csv(f"tags-{event.slug}.csv", ("dimension", "key", "title", "sessions", "share"), rows)
+    return csv_response(
+        f"tags-{event.slug}.csv", ("dimension", "key", "title", "sessions", "share"), rows
+    )
