@@ -169,23 +169,25 @@ def _filtered(q: AgendaQuery, event: Event) -> Select[tuple[Session]]:
 async def agenda(call: Call) -> web.Response:
     # Pre-serialised bytes with an ETag (server/api/agenda_cache.py); common queries cached.
     q: AgendaQuery = call.query
-    cache = call.app[agenda_cache_key]
+    app = call.app
+    cache = app[agenda_cache_key]
     key = cache_key(q) if cache.max_age > 0 else None
-    entry = cache.get(key) if key is not None else None
-    if entry is None:
-        generation = cache.generation
-        body = _AGENDA_JSON.dump_json(await _render(call, q), by_alias=True)
-        if key is None:
-            return respond(call.request, body, etag_of(body))
-        entry = cache.put(key, body, generation)
+
+    async def render() -> bytes:
+        return _AGENDA_JSON.dump_json(await _render(app, q), by_alias=True)
+
+    if key is None:
+        body = await render()
+        return respond(call.request, body, etag_of(body))
+    entry = await cache.fetch(key, render)
     return respond(call.request, entry.body, entry.etag)
 
 
 _AGENDA_JSON = TypeAdapter(Agenda)
 
 
-async def _render(call: Call, q: AgendaQuery) -> Agenda:
-    async with call.app[db_key].read() as s:
+async def _render(app: web.Application, q: AgendaQuery) -> Agenda:
+    async with app[db_key].read() as s:
         event = await current_event(s, q.event)
         stmt = _filtered(q, event)
         total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0

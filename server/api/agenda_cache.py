@@ -13,7 +13,14 @@ served from memory until something changes:
   send no notice (renaming a person or a room, a new event).
 
 The key is the normalised query (the validated fields that differ from their
-defaults). Free-text searches (``q``, ``speaker``) are not kept. Every response —
+defaults). Free-text searches (``q``, ``speaker``) are not kept.
+
+A miss renders once however many requests are waiting for it (one render in flight
+per key: when the cache is emptied under load, twenty open connections must not
+start twenty renders of the whole programme). An entry past its age is served once
+more while one render replaces it in the background (stale-while-revalidate), so the
+safety net costs visitors no wait; an invalidation, by contrast, drops the entries,
+and nobody is served what a notice said has changed. Every response —
 cached or not — carries an ETag, so a browser revalidates with a 304 and no body.
 ``Cache-Control: no-cache`` lets browsers and proxies store it but ask every time:
 the agenda must never be shown stale after a push said it changed.
@@ -21,10 +28,12 @@ the agenda must never be shown stale after a push said it changed.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +45,8 @@ from server.live.engine.manager import FrameManager
 from server.live.engine.wire import start_manager
 from server.names import AGENDA_NAMESPACE, EV_AGENDA_CHANGED, EV_SESSION_STATE
 from server.programme.changes import SessionChange
+
+log = logging.getLogger(__name__)
 
 CACHE_CONTROL = "public, no-cache"
 _UNCACHED_FIELDS = frozenset({"q", "speaker"})  # free text: too many distinct values
@@ -82,23 +93,62 @@ class Entry:
     made_at: float
 
 
+Render = Callable[[], Awaitable[bytes]]
+
+
 class AgendaCache:
     def __init__(self, max_age: float, max_entries: int = _MAX_ENTRIES) -> None:
         self.max_age = max_age
         self.max_entries = max_entries
         self.generation = 0  # bumped by every invalidation
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._renders: dict[Key, asyncio.Task[Entry]] = {}  # one in flight per key
         self.hits = 0
         self.misses = 0
+        self.stale = 0  # served past their age while a fresh render was made
 
-    def get(self, key: Key) -> Entry | None:
+    async def fetch(self, key: Key, render: Render) -> Entry:
+        """The entry for ``key``, rendering it with ``render`` only when none is kept."""
         entry = self._entries.get(key)
-        if entry is None or time.monotonic() - entry.made_at > self.max_age:
-            self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
-        return entry
+        if entry is not None:
+            self._entries.move_to_end(key)
+            if time.monotonic() - entry.made_at <= self.max_age:
+                self.hits += 1
+                return entry
+            self.stale += 1
+            if key not in self._renders:
+                self._render(key, render).add_done_callback(self._forget_failed(key))
+            return entry
+        self.misses += 1
+        # shield: a waiter that goes away must not cancel the render the others wait for.
+        return await asyncio.shield(self._render(key, render))
+
+    def _render(self, key: Key, render: Render) -> asyncio.Task[Entry]:
+        task = self._renders.get(key)
+        if task is None:
+            # The generation is read now, not when the task first runs: a change in
+            # between must keep this render's result out of the cache.
+            task = asyncio.get_running_loop().create_task(self._keep(key, render, self.generation))
+            self._renders[key] = task
+        return task
+
+    async def _keep(self, key: Key, render: Render, generation: int) -> Entry:
+        try:
+            body = await render()
+        finally:
+            if self._renders.get(key) is asyncio.current_task():
+                del self._renders[key]
+        return self.put(key, body, generation)
+
+    def _forget_failed(self, key: Key) -> Callable[[asyncio.Task[Entry]], None]:
+        def done(task: asyncio.Task[Entry]) -> None:
+            # A background render that failed (database away, event gone) leaves no stale
+            # entry behind: the next request renders itself and gets the error.
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("agenda render failed: %r", task.exception())
+                self._entries.pop(key, None)
+
+        return done
 
     def put(self, key: Key, body: bytes, generation: int) -> Entry:
         """Keep ``body`` unless the agenda changed while it was being rendered."""
@@ -113,6 +163,16 @@ class AgendaCache:
     def invalidate(self, *_: Any) -> None:
         self.generation += 1
         self._entries.clear()
+        # Renders begun before the change still answer those already waiting for them,
+        # but are not kept, and nobody who asks from now on joins them.
+        self._renders.clear()
+
+    async def close(self) -> None:
+        tasks = [t for t in self._renders.values() if not t.done()]
+        self._renders.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -139,6 +199,7 @@ async def agenda_cache_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await cache.close()
         changes.unsubscribe(on_change)
         if isinstance(manager, FrameManager):
             manager.unwatch(AGENDA_NAMESPACE, on_push)

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 import socketio
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 
 from scheduler import controls
 from scheduler.transitions import push_applied
+from server.api import agenda as agenda_module
 from server.api.agenda import AgendaQuery
 from server.api.agenda_cache import AgendaCache, cache_key, matches
 from server.app import create_app
 from server.appkeys import agenda_cache_key, db_key, pusher_key
+from server.db.tables import Session
 from server.live.push import Pusher
 from server.names import SIO_CHANNEL
 from server.settings import Settings
@@ -117,16 +121,117 @@ async def test_a_standalone_schedulers_push_invalidates_every_node(
     assert status == 200 and state_of(body, created["id"]) == "live"
 
 
-async def test_the_safety_net_rebuilds_after_max_age(stage: Stage) -> None:
+async def test_the_safety_net_serves_once_more_while_it_rebuilds(stage: Stage) -> None:
+    """An edit that sends no notice (a renamed session, here written straight to the
+    database) shows once the entry is past its age; the request that finds it old is
+    still answered at once, from the old bytes, while one render replaces them."""
     cache: AgendaCache = stage.client.app[agenda_cache_key]
-    cache.max_age = 0.2
-    await get(stage.client)
-    misses = cache.misses
-    await get(stage.client)
-    assert cache.misses == misses
-    await asyncio.sleep(0.3)
-    await get(stage.client)
-    assert cache.misses == misses + 1
+    cache.max_age = 0.3
+    _, before, _ = await get(stage.client)
+    async with stage.client.app[db_key].write() as s:
+        await s.execute(
+            update(Session).where(Session.id == stage.sid).values(title="Renamed quietly")
+        )
+    _, body, _ = await get(stage.client)
+    assert body == before  # within its age: the kept bytes
+    await asyncio.sleep(0.4)
+    misses, stale = cache.misses, cache.stale
+    _, body, _ = await get(stage.client)
+    assert body == before and cache.stale == stale + 1 and cache.misses == misses
+
+    async def renamed() -> bool:
+        return b"Renamed quietly" in (await get(stage.client))[1]
+
+    await eventually(renamed)
+    assert cache.misses == misses  # nobody waited for a render
+
+
+async def test_concurrent_misses_render_once(stage: Stage, monkeypatch: pytest.MonkeyPatch) -> None:
+    renders = 0
+    real = agenda_module._render
+
+    async def counted(*args: Any) -> Any:
+        nonlocal renders
+        renders += 1
+        await asyncio.sleep(0.05)  # long enough for every request to arrive meanwhile
+        return await real(*args)
+
+    monkeypatch.setattr(agenda_module, "_render", counted)
+    stage.client.app[agenda_cache_key].invalidate()
+    answers = await asyncio.gather(*(get(stage.client) for _ in range(20)))
+    assert renders == 1
+    assert {(status, body) for status, body, _ in answers} == {(200, answers[0][1])}
+
+
+async def entry_body(cache: AgendaCache, render: Any) -> bytes:
+    return (await cache.fetch((("day", "2021-05-17"),), render)).body
+
+
+async def test_a_change_during_a_render_is_not_joined_nor_kept() -> None:
+    cache = AgendaCache(max_age=60)
+    gate = asyncio.Event()
+
+    async def old() -> bytes:
+        await gate.wait()
+        return b"old"
+
+    async def new() -> bytes:
+        return b"new"
+
+    first = asyncio.create_task(entry_body(cache, old))
+    await asyncio.sleep(0)
+    cache.invalidate()  # the programme changed while "old" was rendering
+    assert await entry_body(cache, new) == b"new"  # did not wait for, nor get, "old"
+    gate.set()
+    assert await first == b"old"  # who asked before the change gets what they waited for
+    assert await entry_body(cache, new) == b"new"  # and "old" was not kept
+
+
+async def test_a_failed_render_reaches_its_waiters_and_keeps_nothing() -> None:
+    cache = AgendaCache(max_age=60)
+
+    async def broken() -> bytes:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("database away")
+
+    results = await asyncio.gather(
+        entry_body(cache, broken), entry_body(cache, broken), return_exceptions=True
+    )
+    assert [type(r) for r in results] == [RuntimeError, RuntimeError]
+    assert len(cache) == 0
+
+
+async def test_a_failed_background_render_drops_the_old_entry() -> None:
+    cache = AgendaCache(max_age=0.05)
+
+    async def good() -> bytes:
+        return b"v1"
+
+    async def broken() -> bytes:
+        raise RuntimeError("database away")
+
+    assert await entry_body(cache, good) == b"v1"
+    await asyncio.sleep(0.1)
+    assert await entry_body(cache, broken) == b"v1"  # old, served while it is re-rendered
+    await eventually(lambda: len(cache) == 0)  # the render failed: nothing old is left
+    with pytest.raises(RuntimeError):
+        await entry_body(cache, broken)
+
+
+async def test_closing_cancels_renders_in_flight() -> None:
+    cache = AgendaCache(max_age=60)
+    started = asyncio.Event()
+
+    async def endless() -> bytes:
+        started.set()
+        await asyncio.Event().wait()
+        return b""
+
+    waiter = asyncio.create_task(entry_body(cache, endless))
+    await started.wait()
+    await cache.close()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
 
 
 def test_if_none_match_parsing() -> None:
