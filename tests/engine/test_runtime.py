@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import uvloop
+from aiohttp import http_writer, web
 
 from server.live.engine.runtime import use_uvloop
 from tests.live.support import free_port
@@ -22,9 +24,11 @@ from tests.live.support import free_port
 def restore_policy() -> Iterator[None]:
     policy = asyncio.get_event_loop_policy()
     thresholds = gc.get_threshold()
+    skip_writelines = http_writer.SKIP_WRITELINES
     try:
         yield
     finally:
+        http_writer.SKIP_WRITELINES = skip_writelines
         asyncio.set_event_loop_policy(policy)
         gc.set_threshold(*thresholds)
         gc.unfreeze()
@@ -39,6 +43,37 @@ def test_uvloop_only_when_asked(restore_policy: None) -> None:
         assert isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
+
+
+def test_on_uvloop_large_responses_are_written_without_a_copy_and_arrive_whole(
+    restore_policy: None,
+) -> None:
+    http_writer.SKIP_WRITELINES = True  # as aiohttp sets it on Python < 3.12.9
+    assert use_uvloop(True) is True
+    assert http_writer.SKIP_WRITELINES is False  # head and body go to writev as they are
+    body = os.urandom(3 * 1024 * 1024)  # far above any socket buffer: partial writes
+
+    async def main() -> None:
+        assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
+        app = web.Application()
+        app.router.add_get("/big", lambda _: web.Response(body=body))
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            async with aiohttp.ClientSession() as http:
+
+                async def fetch() -> bytes:
+                    async with http.get(f"http://127.0.0.1:{port}/big") as r:
+                        return await r.read()
+
+                for got in await asyncio.gather(*(fetch() for _ in range(8))):
+                    assert got == body
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """Process runtime for ``forumlive serve`` and ``forumlive scheduler``: event loop and GC.
 
 - uvloop (where installed: it is a dependency except on Windows) replaces asyncio's
-  selector loop: a transport write, the engine's hot call, runs in C.
+  selector loop: a transport write, the engine's hot call, runs in C. On uvloop a
+  large response goes out without being copied first (``allow_zero_copy_writes``).
 - The collector: after start-up ``gc.freeze()`` moves the start-up heap (modules, the
   app, SQLAlchemy's metadata, pydantic's models: some 175,000 objects) out of every
   later collection, which halves the pause of a full collection (measured 230 → 100 ms
@@ -31,7 +32,29 @@ def use_uvloop(enabled: bool = True) -> bool:
     except ImportError:
         return False
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    allow_zero_copy_writes()
     return True
+
+
+def allow_zero_copy_writes() -> None:
+    """Let aiohttp hand a response's head and body to uvloop's ``writelines`` as they are.
+
+    Before Python 3.12.9, aiohttp joins them into one new bytes object before writing
+    (``aiohttp.http_writer.SKIP_WRITELINES``), because asyncio's own ``writelines`` had
+    a bug on 3.12 (CVE-2024-12254) and on 3.11 is itself a join. uvloop's is neither: it
+    passes the buffers to libuv's ``writev``. The join copies the whole body once per
+    response, half a megabyte for the demo agenda: 7 % of a cached agenda request's CPU
+    (docs/benchmarks.md, "Agenda over HTTP"). Only for uvloop loops: ``use_uvloop``
+    calls this after installing uvloop's policy.
+    """
+    from aiohttp import http_writer
+
+    if not hasattr(http_writer, "SKIP_WRITELINES"):
+        raise RuntimeError(
+            "aiohttp.http_writer.SKIP_WRITELINES is gone: check allow_zero_copy_writes "
+            "against this aiohttp release"
+        )
+    http_writer.SKIP_WRITELINES = False
 
 
 def freeze_startup_heap() -> None:
