@@ -132,24 +132,34 @@ def _is_list(annotation: Any) -> bool:
     return any(get_origin(a) is list for a in get_args(annotation))
 
 
+@functools.cache
+def _query_fields(model: type[BaseModel]) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
+    """Each parameter's name and whether it repeats; read once per model, not per request."""
+    fields = tuple(
+        (info.alias or name, _is_list(info.annotation)) for name, info in model.model_fields.items()
+    )
+    return fields, frozenset(key for key, _ in fields)
+
+
 def _parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    query = request.query
     data: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        key = info.alias or name
-        if key not in request.query:
-            continue
-        data[key] = request.query.getall(key) if _is_list(info.annotation) else request.query[key]
-    unknown = set(request.query) - {f.alias or n for n, f in model.model_fields.items()}
-    if unknown:
-        raise ApiError(
-            422,
-            "validation_error",
-            "unknown query parameters",
-            [
-                {"location": ["query", k], "message": "unknown parameter", "type": "extra"}
-                for k in sorted(unknown)
-            ],
-        )
+    if query:
+        fields, known = _query_fields(model)
+        unknown = query.keys() - known
+        if unknown:
+            raise ApiError(
+                422,
+                "validation_error",
+                "unknown query parameters",
+                [
+                    {"location": ["query", k], "message": "unknown parameter", "type": "extra"}
+                    for k in sorted(unknown)
+                ],
+            )
+        for key, repeats in fields:
+            if key in query:
+                data[key] = query.getall(key) if repeats else query[key]
     try:
         return model.model_validate(data)
     except ValidationError as exc:
