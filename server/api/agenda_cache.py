@@ -29,6 +29,7 @@ the agenda must never be shown stale after a push said it changed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import time
@@ -103,6 +104,7 @@ class AgendaCache:
         self.generation = 0  # bumped by every invalidation
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
         self._renders: dict[Key, asyncio.Task[Entry]] = {}  # one in flight per key
+        self._running: set[asyncio.Task[Entry]] = set()  # every render, for close()
         self.hits = 0
         self.misses = 0
         self.stale = 0  # served past their age while a fresh render was made
@@ -117,19 +119,23 @@ class AgendaCache:
                 return entry
             self.stale += 1
             if key not in self._renders:
-                self._render(key, render).add_done_callback(self._forget_failed(key))
+                self._render(key, render, replacing=entry)
             return entry
         self.misses += 1
         # shield: a waiter that goes away must not cancel the render the others wait for.
         return await asyncio.shield(self._render(key, render))
 
-    def _render(self, key: Key, render: Render) -> asyncio.Task[Entry]:
+    def _render(
+        self, key: Key, render: Render, replacing: Entry | None = None
+    ) -> asyncio.Task[Entry]:
         task = self._renders.get(key)
         if task is None:
             # The generation is read now, not when the task first runs: a change in
             # between must keep this render's result out of the cache.
             task = asyncio.get_running_loop().create_task(self._keep(key, render, self.generation))
+            task.add_done_callback(functools.partial(self._rendered, key, replacing))
             self._renders[key] = task
+            self._running.add(task)
         return task
 
     async def _keep(self, key: Key, render: Render, generation: int) -> Entry:
@@ -140,15 +146,17 @@ class AgendaCache:
                 del self._renders[key]
         return self.put(key, body, generation)
 
-    def _forget_failed(self, key: Key) -> Callable[[asyncio.Task[Entry]], None]:
-        def done(task: asyncio.Task[Entry]) -> None:
-            # A background render that failed (database away, event gone) leaves no stale
-            # entry behind: the next request renders itself and gets the error.
-            if not task.cancelled() and task.exception() is not None:
-                log.warning("agenda render failed: %r", task.exception())
-                self._entries.pop(key, None)
-
-        return done
+    def _rendered(self, key: Key, replacing: Entry | None, task: asyncio.Task[Entry]) -> None:
+        self._running.discard(task)
+        if task.cancelled() or (error := task.exception()) is None:
+            return
+        if replacing is not None:
+            # Nobody waits for a background render: its failure (database away, event
+            # gone) is logged, and the old entry goes, so the next request renders itself
+            # and gets the error instead of old bytes for ever.
+            log.warning("agenda render failed: %r", error)
+            if self._entries.get(key) is replacing:
+                del self._entries[key]
 
     def put(self, key: Key, body: bytes, generation: int) -> Entry:
         """Keep ``body`` unless the agenda changed while it was being rendered."""
@@ -168,7 +176,7 @@ class AgendaCache:
         self._renders.clear()
 
     async def close(self) -> None:
-        tasks = [t for t in self._renders.values() if not t.done()]
+        tasks = list(self._running)  # those an invalidation left running too
         self._renders.clear()
         for task in tasks:
             task.cancel()

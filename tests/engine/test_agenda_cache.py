@@ -229,6 +229,7 @@ async def test_closing_cancels_renders_in_flight() -> None:
 
     waiter = asyncio.create_task(entry_body(cache, endless))
     await started.wait()
+    cache.invalidate()  # no longer joinable, still running: closing must stop it too
     await cache.close()
     with pytest.raises(asyncio.CancelledError):
         await waiter
