@@ -7,6 +7,7 @@ database: the same command serves the same programme from PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import subprocess
@@ -35,7 +36,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, cli_db: CliDatabase, logs: Path) -> None:
+    def __init__(self, cli_db: CliDatabase, logs: Path, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.logs = logs
@@ -43,7 +44,7 @@ class Server:
         self._err = (logs / f"serve-{self.port}.err").open("wb")
         self.proc = subprocess.Popen(
             cli_db.argv("serve", "--demo", "--port", str(self.port)),
-            env=cli_db.environ(),
+            env=cli_db.environ(**env),
             stdout=self._out,
             stderr=self._err,
         )
@@ -161,3 +162,36 @@ async def test_serve_demo_answers_with_the_demo_programme_and_stops_cleanly(
         assert not (cli_db.data_dir / "forumlive.db").exists()
     else:
         assert (cli_db.data_dir / "forumlive.db").is_file()
+
+
+async def test_serve_logs_one_json_line_per_request(servers, cli_db, tmp_path):
+    server = Server(cli_db, tmp_path, FORUMLIVE_LOG_FORMAT="json", FORUMLIVE_LOG_LEVEL="INFO")
+    servers.append(server)
+    async with aiohttp.ClientSession() as http:
+        await server.wait_ready(http)
+        async with http.get(
+            f"{server.base}/api/v1/agenda", headers={"X-Request-ID": "check-access-1"}
+        ) as r:
+            assert r.status == 200
+        async with http.get(f"{server.base}/api/v1/calendar/feed-secret-42.ics") as r:
+            assert r.status == 404
+            calendar_id = r.headers["X-Request-ID"]
+    assert server.stop(signal.SIGTERM) == 0, server.output()
+    output = server.output()
+    logs = (tmp_path / f"serve-{server.port}.err").read_text().splitlines()
+    lines = [json.loads(line) for line in logs]  # every log line is JSON (stdout: a banner)
+    access = {x["request_id"]: x for x in lines if x.get("logger") == "aiohttp.access"}
+    agenda = access["check-access-1"]
+    assert agenda.keys() == {
+        "event", "level", "logger", "timestamp", "request_id",
+        "method", "path", "status", "duration_ms", "remote",
+    }  # fmt: skip
+    assert (agenda["event"], agenda["level"], agenda["method"]) == ("request", "info", "GET")
+    assert (agenda["path"], agenda["status"], agenda["remote"]) == (
+        "/api/v1/agenda",
+        200,
+        "127.0.0.1",
+    )
+    assert agenda["timestamp"].endswith("Z") and agenda["duration_ms"] >= 0
+    assert access[calendar_id]["path"] == "/api/v1/calendar/….ics"
+    assert "feed-secret-42" not in output  # a calendar feed's credential is never logged
