@@ -5,12 +5,12 @@ a poll whose tallies move everywhere, captions, inert HTML, axe, screenshots."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from tests.e2e.conftest import Server, new_context
 from tests.e2e.helpers import assert_accessible
@@ -310,6 +310,69 @@ def test_hand_raise_roster_stream_health_and_extend(
         )
     finally:
         ctx_a.close()
+        ctx_m.close()
+
+
+HAND_LIST = re.compile(r'^43/live,\d+\[\{.*"hands":')  # the answer to hand:list
+
+
+def test_a_hand_raised_while_the_moderator_page_loads_the_queue_is_kept(
+    browser: Browser, server: Server, stage: Stage
+) -> None:
+    """The moderator's page asks for the hand queue as it opens, and a hand raised
+    meanwhile is pushed at once. Under load the push can overtake the older answer; the
+    answer must not then wipe the hand. Here the answer (without that hand) is held back by
+    a websocket route until the push has been delivered, which makes that order certain."""
+    person = register(server, "Chen Wei")
+    ctx_p = signed_in(browser, server, person)
+    ctx_m = signed_in(browser, server, stage.moderator)
+    held: list[str | bytes] = []
+    released: list[str | bytes] = []
+
+    def hold_the_list(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+        ws.on_message(upstream.send)
+
+        def from_server(message: str | bytes) -> None:
+            if isinstance(message, str) and HAND_LIST.match(message) and not released:
+                held.append(message)
+                return
+            ws.send(message)
+            if held and isinstance(message, str) and "hand:queue" in message:
+                released.extend(held)
+                for late in held:
+                    ws.send(late)
+                held.clear()
+
+        upstream.on_message(from_server)
+
+    def pump_until(page: Page, done: Callable[[], bool]) -> None:
+        for _ in range(300):  # the route's handlers run while Playwright waits
+            if done():
+                return
+            page.wait_for_timeout(50)
+        raise AssertionError("the websocket route never saw what it waited for")
+
+    try:
+        m = ctx_m.new_page()
+        m.route_web_socket(re.compile(r"/socket\.io/"), hold_the_list)
+        m.goto(f"/moderate/{stage.session_id}")
+        m.wait_for_function("() => window.forumlive.live?.store.get().status === 'open'")
+        pump_until(m, lambda: bool(held))  # the page asked, the answer is held
+
+        p = open_room(ctx_p, stage)
+        p.get_by_role("button", name="Raise my hand").click()
+        expect(p.get_by_role("button", name="Lower my hand")).to_be_visible()
+        pump_until(m, lambda: bool(released))  # the push, then the older answer
+        # The roster is set just after the queue answer: once it is, the answer was read.
+        m.wait_for_function("() => window.forumlive.live.store.get().roster.length > 0")
+        m.get_by_role("button", name=re.compile(r"^Hands \(\d+\)$")).click()
+        queued = m.locator(f'[data-hand="{person.user["public_id"]}"]')
+        expect(queued).to_contain_text("Chen Wei")
+        p.get_by_role("button", name="Lower my hand").click()
+        expect(queued).to_have_count(0)
+    finally:
+        ctx_p.close()
         ctx_m.close()
 
 

@@ -71,6 +71,7 @@ export function createLive(sessionId, grant) {
   let socket = null;
   let refreshed = false;
   let closed = false;
+  let handPushes = 0; // hand:queue pushes seen: a list asked for before one is older than it
   const handlers = {
     'room:welcome': (w) => {
       const s = store.get();
@@ -130,7 +131,10 @@ export function createLive(sessionId, grant) {
             : p,
         ),
       })),
-    'hand:queue': ({ hands }) => store.set({ hands }),
+    'hand:queue': ({ hands }) => {
+      handPushes += 1;
+      store.set({ hands });
+    },
     'hand:granted': (data) => {
       const kept = { ...store.get().grant, token: data.token, role: data.role };
       sessionStorage.setItem(JOIN_KEY(sessionId), JSON.stringify(kept));
@@ -185,8 +189,11 @@ export function createLive(sessionId, grant) {
       }));
     }
     if (moderator) {
+      const pushesBefore = handPushes;
       const [hands, roster] = await Promise.allSettled([request('hand:list', {}), request('presence:roster', {})]);
-      if (hands.status === 'fulfilled') store.set({ hands: hands.value.hands || [] });
+      // The list may have been read before a hand went up whose push came first: every
+      // push carries the whole queue, so after one the list has nothing newer to say.
+      if (hands.status === 'fulfilled' && handPushes === pushesBefore) store.set({ hands: hands.value.hands || [] });
       if (roster.status === 'fulfilled') store.set({ roster: roster.value.people || [] });
     }
   }
