@@ -55,8 +55,11 @@ def test_on_uvloop_large_responses_are_written_without_a_copy_and_arrive_whole(
 
     async def main() -> None:
         assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
+        async def big(_: web.Request) -> web.Response:
+            return web.Response(body=body)
+
         app = web.Application()
-        app.router.add_get("/big", lambda _: web.Response(body=body))
+        app.router.add_get("/big", big)
         runner = web.AppRunner(app)
         await runner.setup()
         port = free_port()
