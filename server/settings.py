@@ -118,8 +118,10 @@ class Settings(BaseSettings):
     live_max_frame_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
     live_caption_max_chars: int = Field(default=500, ge=1, le=5000)
     live_mute_max_minutes: int = Field(default=24 * 60, ge=1)
-    # Write-behind batching of chat, Q&A, votes and captions: flush after this or this many.
-    live_write_flush_ms: float = Field(default=5.0, ge=0, le=1000)
+    # Write-behind batching of chat, Q&A, votes and captions (server/live/store.py): what
+    # arrives while a commit runs is the next batch; a writer that was idle waits this long
+    # for company first (0: commit at once, the latency a room feels), at most this many.
+    live_write_flush_ms: float = Field(default=0.0, ge=0, le=1000)
     live_write_batch_max: int = Field(default=256, ge=1, le=10_000)
     live_presence_interval_seconds: float = Field(default=1.0, ge=0.05, le=60)
     live_roster_interval_seconds: float = Field(default=2.0, ge=0.05, le=60)

@@ -4,7 +4,11 @@ Handlers ``await writer.submit(op)``: the op joins the current batch, which is
 written in one transaction after ``flush_ms`` or as soon as it holds ``batch_max``
 ops. The awaiting handler resumes only after the commit, so an acknowledged chat
 message, question or vote is durable — without one commit per message on the hot
-path. If a batch fails, each of its ops is retried in a transaction of its own so
+path: what is submitted while a commit runs waits for it and goes in the next one
+(group commit), so batches grow with the load by themselves. ``flush_ms`` is 0 by
+default: a wait before committing would be added to every message's latency in a
+quiet room (5 ms of a 1,000-client room's 20 ms median in the fan-out bench) and
+buys nothing under load that the commit itself does not. If a batch fails, each of its ops is retried in a transaction of its own so
 one bad op (say, a vote for a deleted poll) fails alone.
 
 Ops of one class are applied together (``apply_group``: e.g. all chat messages of a

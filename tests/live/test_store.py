@@ -100,3 +100,20 @@ async def test_close_writes_what_is_queued_then_refuses(stage: Stage) -> None:
     assert await count(stage) == 5
     with pytest.raises(WriterClosed):
         await w.submit(Note(stage.sid, "late"))
+
+
+async def test_without_a_wait_what_comes_during_a_commit_is_the_next_batch(stage: Stage) -> None:
+    """The default (flush_ms=0): an idle writer commits at once, and the ops submitted
+    while that commit runs go together in the next one (group commit)."""
+    w = WriteBehind(stage.client.app[db_key], flush_ms=0, batch_max=256)
+    w.start()
+    try:
+        first = asyncio.create_task(w.submit(Note(stage.sid, "alone")))
+        while w.stats.batches == 0:  # the writer has taken it: its commit is under way
+            await asyncio.sleep(0)
+        rest = [asyncio.create_task(w.submit(Note(stage.sid, str(n)))) for n in range(20)]
+        ids = [await first, *await asyncio.gather(*rest)]
+        assert ids == sorted(ids) and await count(stage) == 21
+        assert w.stats.batches == 2 and w.stats.ops == 21  # 1, then the 20 that waited
+    finally:
+        await w.close()
