@@ -55,6 +55,7 @@ def test_on_uvloop_large_responses_are_written_without_a_copy_and_arrive_whole(
 
     async def main() -> None:
         assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
+
         async def big(_: web.Request) -> web.Response:
             return web.Response(body=body)
 
