@@ -12,7 +12,12 @@ recount of a room (``counted``): nothing is written on the connect path. Every
   do not fill.
 - ``live_attendance_viewers``: one row per session and person (``users.id``), first
   and last seen, merged with ``LEAST``/``GREATEST``; each node writes its own people.
-  ``last_seen`` is exact to one flush interval.
+  A flush writes only what changed: people who came (their first join) and people who
+  left (last seen at the last flush that found them present, so exact to one flush
+  interval). People who stay are refreshed once per sample bucket, a slice of them at
+  each flush: rewriting every present person every 5 s made a 5,000-person room
+  stall its node for tens of milliseconds on each flush, which showed in the fan-out
+  bench's p99 (docs/benchmarks.md). On shutdown everyone still present is written.
 
 A room this node stops serving gets a 0 in the following bucket (merged as above, so
 a node still serving it wins), which brings the curve down when everybody has left.
@@ -71,6 +76,13 @@ class Attendance:
         self._peaks: dict[tuple[int, int], int] = {}  # (session, bucket start epoch) -> peak
         self._joined: dict[tuple[int, int], float] = {}  # (session, user) -> first join seen
         self._served: set[int] = set()  # rooms this node had people in at the last flush
+        self._present: set[tuple[int, int]] = set()  # (session, user) at the last flush
+        self._present_at = 0.0  # when that was
+        self._unwritten: dict[tuple[int, int], tuple[float, float]] = {}  # a failed flush's
+        # Present people are refreshed one slice per flush, every slice once per bucket.
+        self._slices = max(1, round(sample_seconds / flush_seconds))
+        self._slice = 0
+        self.rows_written = 0  # viewer rows in the last flush
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -89,8 +101,10 @@ class Attendance:
 
     # -- writing ---------------------------------------------------------------------------
 
-    async def flush(self) -> None:
-        """Write what was seen since the last flush; on failure keep it for the next one."""
+    async def flush(self, everyone: bool = False) -> None:
+        """Write what was seen since the last flush; on failure keep it for the next one.
+
+        ``everyone``: also refresh every person present now (the last flush on shutdown)."""
         async with self._lock:
             now = self.clock()
             served = set(self._presence.local)
@@ -106,18 +120,30 @@ class Attendance:
                 del self._peaks[key]  # future buckets (the zeros above) wait for their time
             joined, self._joined = self._joined, {}
             present = {(c.session_id, c.user_id) for c in self._conns.all()}
-            seen = {
-                key: (joined.get(key, now), now if key in present else joined[key])
-                for key in joined.keys() | present
-            }
+            self._slice = (self._slice + 1) % self._slices
+            # (first, last) per row; LEAST keeps the true first_seen of a row written before.
+            seen, self._unwritten = self._unwritten, {}
+            for key in self._present - present:  # left: last seen at the last flush
+                seen[key] = (self._present_at, self._present_at)
+            for key in (
+                present
+                if everyone
+                else (k for k in present if hash(k) % self._slices == self._slice)
+            ):
+                seen[key] = (now, now)
+            for key, first in joined.items():
+                seen[key] = (first, now if key in present else first)
+            self._present, self._present_at = present, now
             try:
                 await self._write(peaks, seen)
             except BaseException:
                 for key, n in peaks.items():
                     self._peaks[key] = max(n, self._peaks.get(key, n))
-                for key, (first, _last) in seen.items():
+                for key, (first, last) in seen.items():
                     if key in joined:
                         self._joined[key] = min(first, self._joined.get(key, first))
+                    else:  # a leave or a refresh: written with the next flush
+                        self._unwritten[key] = (first, last)
                 raise
 
     async def _write(
@@ -147,6 +173,7 @@ class Attendance:
                 for (sid, uid), (first, last) in sorted(seen.items())
                 if sid in sessions and uid in users
             ]
+            self.rows_written = len(viewers)
             # Sorted rows: two nodes upserting overlapping rows lock them in the same order.
             if samples:
                 await s.execute(self._upsert_samples(), samples)
@@ -190,7 +217,7 @@ class Attendance:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         try:
-            await self.flush()  # the last seconds of every room still open here
+            await self.flush(everyone=True)  # the last seconds of every room still open here
         except Exception:
             log.exception("attendance: last flush failed")
 

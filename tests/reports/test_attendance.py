@@ -171,6 +171,52 @@ async def test_peak_unique_and_the_curve_follow_real_connections(
     assert alice_row.last_seen == datetime.fromtimestamp(clock.start + 2 * BUCKET + 1, UTC)
 
 
+async def test_people_who_stay_are_rewritten_a_slice_per_flush(stage: Stage, peers: Peers) -> None:
+    """Joins and leaves are written at the next flush; people who stay are refreshed
+    once per bucket, a slice of them at each flush, not all of them every time."""
+    app, sid = stage.client.app, stage.sid
+    live = app[live_key]
+    clock = Clock()
+    rec = Attendance(app[db_key], live.presence, live.conns, BUCKET, BUCKET / 4, clock)
+    live.presence.observer = rec
+    try:
+        group = [await peers.join(name=f"Person {n}") for n in range(12)]
+        await people_in_room(app, sid, 12)
+        await rec.flush()
+        assert rec.rows_written == 12  # the joins
+        written = []
+        for _ in range(4):  # one bucket: every slice once
+            clock.t += BUCKET / 4
+            await rec.flush()
+            written.append(rec.rows_written)
+        assert sum(written) == 12 and max(written) < 12
+        async with app[db_key].read() as s:
+            rows = list(
+                await s.scalars(select(AttendanceViewer).where(AttendanceViewer.session_id == sid))
+            )
+        assert len(rows) == 12 and all(r.last_seen > r.first_seen for r in rows)
+
+        last_flush = clock.t
+        await group[0].close()
+        await people_in_room(app, sid, 11)
+        clock.t += BUCKET / 4
+        await rec.flush()
+        async with app[db_key].read() as s:
+            gone = await s.scalar(
+                select(AttendanceViewer).where(
+                    AttendanceViewer.session_id == sid,
+                    AttendanceViewer.user_id == group[0].user["id"],  # type: ignore[attr-defined]
+                )
+            )
+        assert gone is not None
+        assert gone.last_seen == datetime.fromtimestamp(last_flush, UTC)  # last seen present
+
+        await rec.flush(everyone=True)  # as on shutdown
+        assert rec.rows_written == 11
+    finally:
+        live.presence.observer = recorder(stage.client)
+
+
 async def test_csv_and_filters(stage: Stage, peers: Peers, organiser: dict[str, str]) -> None:
     app, sid = stage.client.app, stage.sid
     other = await stage.another_session()
