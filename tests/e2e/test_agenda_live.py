@@ -161,8 +161,10 @@ def test_a_large_import_is_one_bulk_push_the_open_pages_refetch_on(
     event = server.api("GET", "/api/v1/event")[1]
     track = server.api("GET", "/api/v1/tracks")[1][0]
     stype = server.api("GET", "/api/v1/session-types")[1][0]
-    rooms = []
-    for i in range(5):
+    rooms: list[dict[str, str]] = []
+
+    def add_room() -> None:  # a new room sends no push: the agenda hears of it by the import
+        i = len(rooms)
         status, room = server.api(
             "POST",
             "/api/v1/rooms",
@@ -171,6 +173,9 @@ def test_a_large_import_is_one_bulk_push_the_open_pages_refetch_on(
         )
         assert status == 201, room
         rooms.append(room)
+
+    for _ in range(4):
+        add_room()
     local = zone(event["timezone"])
     base = (datetime.now(UTC) + timedelta(hours=1)).astimezone(local).replace(second=0)
     if (base + timedelta(hours=1)).date() != base.date():  # all of them on one agenda day
@@ -206,9 +211,15 @@ def test_a_large_import_is_one_bulk_push_the_open_pages_refetch_on(
         expect(agenda.locator(".empty")).to_be_visible()  # loaded: nothing matches yet
         _wait_for(agenda, lambda: any(f.startswith("40/agenda") for f in frames))  # listening
         agenda.evaluate("() => { window.__sameDocument = true; }")
+        room_filter = agenda.get_by_label("Room")
+        expect(room_filter.locator("option", has_text=f"Bulk {tag} 3")).to_have_count(1)
+        add_room()  # after the page loaded: its filter does not list it yet
+        expect(room_filter.locator("option", has_text=f"Bulk {tag} 4")).to_have_count(0)
         report = _import_csv(server, organiser, event["slug"], rows(""))
         assert report["created"] == 25
         expect(cards).to_have_count(25, timeout=15_000)  # refetched, no reload
+        # The bulk push also refreshed the filters' lists: the new room can be chosen.
+        expect(room_filter.locator("option", has_text=f"Bulk {tag} 4")).to_have_count(1)
         assert agenda.evaluate("() => window.__sameDocument") is True
         # Frame events reach this process on their own schedule: give them a moment.
         _wait_for(agenda, lambda: any('"agenda:changed"' in f for f in frames))

@@ -178,7 +178,18 @@ function Results({ programme, day, query }) {
 }
 
 export default function AgendaPage({ route }) {
-  const programme = useAsync(() => loadProgramme(), []);
+  const fresh = useRef(false);
+  const programme = useAsync(() => loadProgramme({ fresh: fresh.current }), []);
+  // An import (a "bulk" push) can bring rooms and tracks the filters do not list yet.
+  useEffect(
+    () =>
+      listenAgenda((name, data) => {
+        if (name !== EV_AGENDA_CHANGED || !isBulk(data)) return;
+        fresh.current = true;
+        programme.reload(true);
+      }),
+    [],
+  );
   const [filtersOpen, setFiltersOpen] = useState(false);
   const { now } = useStore(clockStore);
   const query = route.query;
