@@ -227,7 +227,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     from server.exchange.cli_import import run_import
 
     async def work(db: object) -> int:
-        return await run_import(db, args.file, args.format, args.event, args.dry_run)  # type: ignore[arg-type]
+        return await run_import(
+            db,  # type: ignore[arg-type]
+            args.file,
+            args.format,
+            args.event,
+            args.dry_run,
+            settings.redis_url,
+        )
 
     return int(asyncio.run(_with_db(settings, work)))  # type: ignore[call-overload]
 

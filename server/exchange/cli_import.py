@@ -1,12 +1,23 @@
-"""``forumlive import FILE``: the same import as the API, with a progress bar on stderr."""
+"""``forumlive import FILE``: the same import as the API, with a progress bar on stderr.
+
+In cluster mode (``FORUMLIVE_REDIS_URL`` set) a real import is announced as the API
+announces one: one batch notice on ``PROGRAMME_CHANNEL`` for the schedulers, and one
+"bulk" ``agenda:changed`` through Redis to every web node's clients (which also empties
+each node's agenda cache). Always the bulk form: the command renders no sessions, and
+clients refetch what they show. In embedded mode the running server is another process
+this command cannot reach: it says so, and the server's resync and cache age catch up.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import socketio
+from redis.asyncio import Redis
 from tqdm import tqdm
 
 from server.api.errors import ApiError
@@ -15,6 +26,10 @@ from server.exchange.csv_import import parse_csv
 from server.exchange.frab_import import parse_frab
 from server.exchange.importer import ImportReport, apply_import
 from server.exchange.plan import ImportPlan
+from server.live.push import Pusher
+from server.names import EV_AGENDA_CHANGED, PROGRAMME_CHANNEL, SIO_CHANNEL
+from server.programme.changes import SessionChange, notice_of
+from server.programme.lookup import current_event
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # row errors: nothing was written
@@ -69,8 +84,42 @@ def print_report(report: ImportReport, out: TextIO) -> None:
     )
 
 
+async def announce(redis_url: str, changes: Sequence[SessionChange]) -> None:
+    """Tell the schedulers and every web node of a committed import (cluster mode)."""
+    redis = Redis.from_url(redis_url)
+    manager = socketio.AsyncRedisManager(redis_url, write_only=True, channel=SIO_CHANNEL)
+    try:
+        await redis.publish(PROGRAMME_CHANNEL, json.dumps(notice_of(changes)))
+        pusher = Pusher(manager.emit)
+        by_event: dict[int, list[int]] = {}
+        for change in changes:
+            by_event.setdefault(change.event_id, []).append(change.session_id)
+        for event_id, ids in by_event.items():
+            data = {"kind": "bulk", "event_id": event_id, "session_ids": ids}
+            await pusher.agenda(EV_AGENDA_CHANGED, data)
+    finally:
+        if manager.redis is not None:  # connected by the first emit
+            await manager.redis.aclose()
+        await redis.aclose()
+
+
+async def _changes(db: Database, report: ImportReport) -> list[SessionChange]:
+    async with db.read() as s:
+        event = await current_event(s, report.event)
+    return [
+        SessionChange(item.action, item.id, event.id)  # type: ignore[arg-type]
+        for item in report.sessions
+        if item.id is not None
+    ]
+
+
 async def run_import(
-    db: Database, path: Path, fmt: str | None, event: str | None, dry_run: bool
+    db: Database,
+    path: Path,
+    fmt: str | None,
+    event: str | None,
+    dry_run: bool,
+    redis_url: str = "",
 ) -> int:
     fmt = fmt or guess_format(path)
     try:
@@ -87,4 +136,17 @@ async def run_import(
     finally:
         bars.close()
     print_report(report, sys.stdout)
+    if report.written:
+        changes = await _changes(db, report)
+        if not redis_url:
+            print(
+                "no running server was told (embedded mode: no Redis); its scheduler plans "
+                "these sessions at its next resync, and pages show them on their next load",
+                file=sys.stderr,
+            )
+        elif changes:
+            try:
+                await announce(redis_url, changes)
+            except Exception as exc:  # the import stands; only the announcement is missing
+                print(f"imported, but could not announce it on Redis: {exc}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_INVALID

@@ -21,8 +21,9 @@ from aiohttp.test_utils import TestClient
 from scheduler.embedded import BULK_PUSH_ABOVE
 from scheduler.service import SchedulerService
 from server.app import create_app
-from server.appkeys import scheduler_key
+from server.appkeys import agenda_cache_key, db_key, scheduler_key
 from server.domain.timezones import zone
+from server.exchange.cli_import import run_import
 from server.names import EV_AGENDA_CHANGED, PROGRAMME_CHANNEL
 from server.programme.changes import (
     ProgrammeChanges,
@@ -252,6 +253,66 @@ async def test_in_cluster_mode_the_batch_is_one_redis_notice_the_scheduler_repla
     finally:
         if client is not None:
             await client.close()  # before its Redis goes away
+        await pubsub.aclose()
+        await redis.aclose()
+        server.stop()
+
+
+async def test_the_command_line_import_is_announced_like_the_apis_in_cluster_mode(
+    aiohttp_client: Any, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``forumlive import`` with FORUMLIVE_REDIS_URL: the schedulers hear one batch notice,
+    and a web node it never spoke to pushes one bulk agenda:changed to its clients and
+    empties its agenda cache."""
+    server = RedisServer(tmp_path)
+    redis = server.client()
+    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    node: TestClient | None = None
+    listener: Listener | None = None
+    try:
+        node = await aiohttp_client(
+            create_app(settings.model_copy(update={"redis_url": server.url}))
+        )
+        f = Factory(node)
+        prog = await live_programme(f)
+        await pubsub.subscribe(PROGRAMME_CHANNEL)
+        listener = await Listener().connect(str(node.make_url("")).rstrip("/"))
+        assert (await node.get("/api/v1/agenda")).status == 200  # an entry in its cache
+        generation = node.app[agenda_cache_key].generation
+        file = tmp_path / "programme.csv"
+        file.write_text(programme_csv(3, utcnow() + timedelta(minutes=40)))
+
+        code = await run_import(
+            node.app[db_key], file, "csv", prog["event"]["slug"], False, server.url
+        )
+        assert code == 0, capsys.readouterr()
+        ids = sorted(
+            s["id"]
+            for s in (await (await node.get("/api/v1/agenda")).json())["sessions"]
+            if s["title"].startswith("Imported")
+        )
+        assert len(ids) == 3
+
+        notices = await heard(pubsub, 1.0)
+        assert len(notices) == 1 and notices[0]["kind"] == "batch"
+        assert sorted(c.session_id for c in changes_of(notices[0])) == ids
+        pushes = await settled(listener, 1)
+        assert len(pushes) == 1
+        assert pushes[0]["kind"] == "bulk" and sorted(pushes[0]["session_ids"]) == ids
+        assert node.app[agenda_cache_key].generation > generation
+
+        # Embedded mode: nothing to tell, and the command says so.
+        capsys.readouterr()
+        again = tmp_path / "again.csv"
+        again.write_text(programme_csv(3, utcnow() + timedelta(minutes=40), timedelta(hours=2)))
+        assert await run_import(node.app[db_key], again, "csv", prog["event"]["slug"], False) == 0
+        assert "no running server was told" in capsys.readouterr().err
+        assert await heard(pubsub, 0.5) == []
+    finally:
+        if listener is not None:
+            await listener.close()
+        if node is not None:
+            await node.close()
         await pubsub.aclose()
         await redis.aclose()
         server.stop()
