@@ -9,7 +9,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from scheduler.embedded import programme_feed_ctx, scheduler_ctx
-from server.accounts.throttle import MemoryThrottle, RedisThrottle
+from server.accounts.throttle import throttle_for
 from server.api import (
     agenda,
     attendance,
@@ -85,26 +85,14 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     app[redis_key] = redis
-    if redis is None:
-        app[login_throttle_key] = MemoryThrottle(
-            settings.login_max_failures, settings.login_window_seconds
-        )
-    else:
-        app[login_throttle_key] = RedisThrottle(
-            redis,
-            settings.login_max_failures,
-            settings.login_window_seconds,
-            LOGIN_THROTTLE_PREFIX,
-        )
-    app[register_throttle_key] = (
-        MemoryThrottle(settings.register_max_per_ip, settings.register_window_seconds)
-        if redis is None
-        else RedisThrottle(
-            redis,
-            settings.register_max_per_ip,
-            settings.register_window_seconds,
-            REGISTER_RATE_PREFIX,
-        )
+    app[login_throttle_key] = throttle_for(
+        redis, settings.login_max_failures, settings.login_window_seconds, LOGIN_THROTTLE_PREFIX
+    )
+    app[register_throttle_key] = throttle_for(
+        redis,
+        settings.register_max_per_ip,
+        settings.register_window_seconds,
+        REGISTER_RATE_PREFIX,
     )
     try:
         yield

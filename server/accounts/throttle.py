@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import defaultdict, deque
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Throttle(Protocol):
@@ -99,3 +108,60 @@ class RedisThrottle:
         if int(count) <= (limit or self.max_failures):
             return 0
         return max(1, int(ttl))
+
+
+class FallbackThrottle:
+    """The cluster's counts in Redis, or this node's own while Redis does not answer.
+
+    Without it a Redis outage answered every login, registration and join with a 503:
+    nobody could get in to a live forum. During an outage each node counts on its own,
+    so a client spread over N nodes may try N times the limit until Redis answers
+    again; the limits still hold per node. A Redis that hangs instead of refusing is
+    given ``timeout`` seconds per call.
+    """
+
+    def __init__(self, shared: RedisThrottle, local: MemoryThrottle, timeout: float = 1.0) -> None:
+        self.shared = shared
+        self.local = local
+        self.timeout = timeout
+        self.degraded = False
+
+    async def _either(self, call: Callable[[RedisThrottle | MemoryThrottle], Awaitable[T]]) -> T:
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await call(self.shared)
+        except (RedisConnectionError, RedisTimeoutError, TimeoutError) as exc:
+            if not self.degraded:
+                self.degraded = True
+                log.warning(
+                    "throttle %s: Redis unreachable (%r); counting on this node",
+                    self.shared.prefix,
+                    exc,
+                )
+            return await call(self.local)
+        if self.degraded:
+            self.degraded = False
+            log.warning(
+                "throttle %s: Redis answers again; counting across the cluster", self.shared.prefix
+            )
+        return result
+
+    async def retry_after(self, key: str, limit: int | None = None) -> int:
+        return await self._either(lambda t: t.retry_after(key, limit))
+
+    async def failed(self, key: str) -> None:
+        await self._either(lambda t: t.failed(key))
+
+    async def reset(self, key: str) -> None:
+        await self._either(lambda t: t.reset(key))
+
+    async def take(self, key: str, limit: int | None = None) -> int:
+        return await self._either(lambda t: t.take(key, limit))
+
+
+def throttle_for(redis: Redis | None, limit: int, window_seconds: int, prefix: str) -> Throttle:
+    """In memory for one process; in Redis for a cluster, on this node during an outage."""
+    local = MemoryThrottle(limit, window_seconds)
+    if redis is None:
+        return local
+    return FallbackThrottle(RedisThrottle(redis, limit, window_seconds, prefix), local)

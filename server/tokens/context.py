@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from server.accounts.throttle import MemoryThrottle, RedisThrottle
+from server.accounts.throttle import throttle_for
 from server.appkeys import (
     blocklist_key,
     db_key,
@@ -110,12 +110,9 @@ async def tokens_ctx(app: web.Application) -> AsyncIterator[None]:
     await resync(app)
 
     redis = app[redis_key]
-    if redis is None:
-        app[join_throttle_key] = MemoryThrottle(settings.join_rate_per_minute, 60)
-    else:
-        app[join_throttle_key] = RedisThrottle(
-            redis, settings.join_rate_per_minute, 60, JOIN_RATE_PREFIX
-        )
+    app[join_throttle_key] = throttle_for(
+        redis, settings.join_rate_per_minute, 60, JOIN_RATE_PREFIX
+    )
 
     async def changed(change: SessionChange) -> None:
         await on_programme_change(app, change)

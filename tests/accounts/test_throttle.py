@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 
 import pytest
 from redis.asyncio import Redis
 
 from server.accounts import throttle as throttle_module
-from server.accounts.throttle import MemoryThrottle, RedisThrottle
+from server.accounts.throttle import FallbackThrottle, MemoryThrottle, RedisThrottle
 from server.app import create_app
+from server.appkeys import login_throttle_key
 from tests.api.helpers import expect_error, ok_json
 from tests.factories import Factory
+from tests.live.conftest import start_redis
+from tests.live.support import Stage
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WINDOW = 2  # seconds, for Redis (real time): short, so the test can wait for it to pass
@@ -151,3 +156,42 @@ async def test_redis_throttle_is_shared_by_every_node(redis):
     await node_a.failed("email:z@example.org")
     await node_b.reset("email:z@example.org")
     assert await client.exists(prefix + "email:z@example.org") == 0
+
+
+async def test_a_redis_outage_counts_on_this_node_instead_of_refusing_everyone(
+    aiohttp_client, settings, caplog
+):
+    """Cluster mode with Redis paused, then gone: login, registration and join still
+    answer, and the limits still hold (per node), instead of a 503 for everybody."""
+    proc, url = start_redis()
+    try:
+        app = create_app(settings.model_copy(update={"redis_url": url, "login_max_failures": 3}))
+        stage = await Stage(Factory(await aiohttp_client(app))).setup()
+        c = stage.client
+        person = await stage.factory.user(email="outage@example.org", password="the right one")
+        assert isinstance(app[login_throttle_key], FallbackThrottle)
+
+        os.kill(proc.pid, signal.SIGSTOP)  # hangs: each throttle call waits its timeout
+        try:
+            await expect_error(
+                await attempt(c, "wrong password", "outage@example.org"), 401, "bad_credentials"
+            )
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        proc.kill()  # gone: refused at once
+        proc.wait()
+        for _ in range(2):
+            await expect_error(
+                await attempt(c, "wrong password", "outage@example.org"), 401, "bad_credentials"
+            )
+        await expect_error(  # the limit (3) holds, counted on this node
+            await attempt(c, "the right one", "outage@example.org"), 429, "too_many_attempts"
+        )
+        r = await c.post(f"/api/v1/sessions/{stage.sid}/join", headers=person["headers"])
+        assert r.status == 200, await r.text()
+        assert (await r.json())["token"]
+        assert "Redis unreachable" in caplog.text
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -43,13 +43,11 @@ async def test_redis_dies_and_comes_back_nothing_acknowledged_is_lost(stage: Sta
     during = [await x.send(f"during the outage {i}") for i in range(5)]
     during += [await y.send(f"from B during the outage {i}") for i in range(3)]
     assert None not in during, x.refusals + y.refusals
-    # What needs the shared throttles says so (503, retry), never a bare 500.
+    # The shared throttles count on each node meanwhile: a join is answered, not refused.
     http = Http(cluster.url, people["Nadia"]["bearer"])
     try:
         status, body = await http.request("POST", f"/api/v1/sessions/{sid}/join")
-        assert status in (200, 503), (status, body)
-        if status == 503:
-            assert body["error"]["code"] == "unavailable"
+        assert status == 200 and body["token"], (status, body)
         agenda = f"/api/v1/agenda?event={stage.programme.event['slug']}"
         assert (await http.request("GET", agenda))[0] == 200  # needs only the database
     finally:
