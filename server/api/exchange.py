@@ -25,9 +25,8 @@ from server.exchange.frab_xml import to_xml
 from server.exchange.ical import CONTENT_TYPE as ICS
 from server.exchange.ical import build_calendar
 from server.exchange.ids import base_url
-from server.exchange.importer import ImportReport, apply_import
+from server.exchange.importer import ImportReport, apply_import, report_changes
 from server.exchange.plan import ImportPlan
-from server.programme.changes import SessionChange
 from server.programme.lookup import current_event, get_or_404
 from server.programme.render import Renderer
 
@@ -310,16 +309,10 @@ async def _import(call: Call, plan: ImportPlan) -> ImportReport:
             report.model_dump(),
         )
     if report.written:
-        async with call.app[db_key].read() as s:
-            event = await current_event(s, report.event)
         # One batch: the scheduler re-plans it in one pass and a large import reaches
         # clients as one "bulk" agenda:changed instead of one push per session.
         await call.app[programme_changes_key].publish_many(
-            [
-                SessionChange(item.action, item.id, event.id)  # type: ignore[arg-type]
-                for item in report.sessions
-                if item.id is not None
-            ]
+            await report_changes(call.app[db_key], report)
         )
     return report
 

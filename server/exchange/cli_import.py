@@ -24,12 +24,11 @@ from server.api.errors import ApiError
 from server.db.engine import Database
 from server.exchange.csv_import import parse_csv
 from server.exchange.frab_import import parse_frab
-from server.exchange.importer import ImportReport, apply_import
+from server.exchange.importer import ImportReport, apply_import, report_changes
 from server.exchange.plan import ImportPlan
 from server.live.push import Pusher
 from server.names import EV_AGENDA_CHANGED, PROGRAMME_CHANNEL, SIO_CHANNEL
 from server.programme.changes import SessionChange, notice_of
-from server.programme.lookup import current_event
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # row errors: nothing was written
@@ -103,16 +102,6 @@ async def announce(redis_url: str, changes: Sequence[SessionChange]) -> None:
         await redis.aclose()
 
 
-async def _changes(db: Database, report: ImportReport) -> list[SessionChange]:
-    async with db.read() as s:
-        event = await current_event(s, report.event)
-    return [
-        SessionChange(item.action, item.id, event.id)  # type: ignore[arg-type]
-        for item in report.sessions
-        if item.id is not None
-    ]
-
-
 async def run_import(
     db: Database,
     path: Path,
@@ -137,7 +126,7 @@ async def run_import(
         bars.close()
     print_report(report, sys.stdout)
     if report.written:
-        changes = await _changes(db, report)
+        changes = await report_changes(db, report)
         if not redis_url:
             print(
                 "no running server was told (embedded mode: no Redis); its scheduler plans "

@@ -20,6 +20,7 @@ from server.api.models import ConflictOut
 from server.db.engine import Database
 from server.db.tables import Event, Person, Room, Session, SessionType, Track
 from server.exchange.plan import ImportPlan, PersonSpec, RowError, SessionSpec
+from server.programme.changes import SessionChange
 from server.programme.conflicts import programme_conflicts
 from server.programme.lookup import current_event
 from server.programme.sessions import SessionFields, to_utc, write_session
@@ -360,3 +361,14 @@ async def apply_import(
     except _Rollback as rollback:
         return rollback.report
     return report
+
+
+async def report_changes(db: Database, report: ImportReport) -> list[SessionChange]:
+    """The sessions a written import created or updated, as one batch of changes."""
+    async with db.read() as s:
+        event = await current_event(s, report.event)
+    return [
+        SessionChange(item.action, item.id, event.id)  # type: ignore[arg-type]
+        for item in report.sessions
+        if item.id is not None
+    ]
